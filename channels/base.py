@@ -1,0 +1,58 @@
+"""The shape every channel adapter has, and what the hub offers adapters.
+
+An adapter authenticates the provider's request, parses it into an `Inbound`, answers the
+provider in its own format, and delivers outbound messages. It knows nothing of routing.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, runtime_checkable
+
+from aiohttp import web
+
+from hub.bus import Subscription
+from hub.model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+
+
+class HubPort(Protocol):
+    """The hub as a channel adapter sees it."""
+
+    async def receive(self, inbound: Inbound) -> IngestResult:
+        """Store and route a citizen's message (idempotent on its provider id)."""
+
+    async def conversation(self, channel: Channel, sender: str) -> Conversation | None:
+        """The sender's latest conversation on this channel."""
+
+    async def history(self, channel: Channel, sender: str) -> tuple[Conversation | None, list[Message]]:
+        """The sender's latest conversation and its messages."""
+
+    async def messages_after(self, channel: Channel, sender: str, after: int | None) -> list[Message]:
+        """Every message to or from the sender after a message id, across conversations."""
+
+    async def citizen_left(self, channel: Channel, sender: str) -> Conversation | None:
+        """The citizen closed the conversation on their side."""
+
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        """Every hub event from now on, in order."""
+
+    def texts(self, language: str, prefix: str) -> dict[str, str]:
+        """Citizen-facing texts from the message catalogue."""
+
+
+class ChannelAdapter(Protocol):
+    channel: Channel
+
+    def routes(self) -> list[web.RouteDef]:
+        """The HTTP and WebSocket endpoints the provider or the citizen calls."""
+
+    async def deliver(self, conversation: Conversation, message: Message) -> MessageStatus:
+        """Send one outbound message; the status it reached."""
+
+
+@runtime_checkable
+class BackgroundWork(Protocol):
+    """An adapter with work of its own (pushing to sockets, polling a provider)."""
+
+    async def run(self) -> None:
+        """Runs until cancelled when the hub stops."""

@@ -1,0 +1,156 @@
+"""Conversations as agents see and handle them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from hub.api.errors import read_body
+from hub.core import HUB, Hub
+from hub.errors import invalid, not_found
+from hub.model import QUEUE_NAMES, ConversationState
+from store import conversations as store
+from store.tables import ContactRow, ConversationRow
+
+routes = web.RouteTableDef()
+STATES = {state.value for state in ConversationState}
+
+
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class TransferBody(BaseModel):
+    queue: str | None = None
+    agent: str | None = None
+
+
+class ResolveBody(BaseModel):
+    disposition: str
+
+
+class CorrectionBody(BaseModel):
+    language: str | None = None
+    category: str | None = None
+    priority: int | None = Field(default=None, ge=-10, le=10)
+
+
+class FlagBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    action: str = Field(default="", max_length=200)
+
+
+async def _row_or_404(hub: Hub, conversation_id: str) -> ConversationRow:
+    async with hub.store.read() as session:
+        row = await store.conversation_row(session, conversation_id)
+    if row is None:
+        raise not_found("The conversation")
+    return row
+
+
+@routes.get("/api/v1/conversations")
+async def list_conversations(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    states = tuple(s for s in request.query.get("state", "").split(",") if s)
+    queues = tuple(q for q in request.query.get("queue", "").split(",") if q)
+    if unknown := set(states) - STATES:
+        raise invalid(f"Unknown state {sorted(unknown)[0]!r}.", "unknown_state")
+    if unknown := set(queues) - set(QUEUE_NAMES):
+        raise invalid(f"Unknown queue {sorted(unknown)[0]!r}.", "unknown_queue")
+    mine = request.query.get("mine") in ("1", "true")
+    async with hub.store.read() as session:
+        found = await store.list_conversations(session, states, queues, agent.id if mine else None)
+    return web.json_response({"conversations": [c.to_json() for c in found]})
+
+
+@routes.get("/api/v1/conversations/{id}")
+async def get_conversation(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    row = await _row_or_404(hub, request.match_info["id"])
+    async with hub.store.read() as session:
+        return web.json_response((await store.conversation(session, row)).to_json())
+
+
+@routes.patch("/api/v1/conversations/{id}")
+async def correct(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, CorrectionBody)
+    record = await hub.desk.correct(agent, request.match_info["id"], body.language, body.category, body.priority)
+    return web.json_response(record.to_json())
+
+
+@routes.get("/api/v1/conversations/{id}/messages")
+async def messages(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    row = await _row_or_404(hub, request.match_info["id"])
+    async with hub.store.read() as session:
+        found = await store.messages(session, row.id)
+    return web.json_response({"messages": [m.to_json() for m in found]})
+
+
+@routes.get("/api/v1/conversations/{id}/events")
+async def events(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    row = await _row_or_404(hub, request.match_info["id"])
+    async with hub.store.read() as session:
+        found = await store.events(session, row.id)
+    return web.json_response({"events": [e.to_json() for e in found]})
+
+
+@routes.post("/api/v1/conversations/{id}/claim")
+async def claim(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    return web.json_response((await hub.desk.claim(agent, request.match_info["id"])).to_json())
+
+
+@routes.post("/api/v1/conversations/{id}/messages")
+async def reply(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, ReplyBody)
+    message = await hub.desk.reply(agent, request.match_info["id"], body.text)
+    return web.json_response(message.to_json(), status=201)
+
+
+@routes.post("/api/v1/conversations/{id}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, TransferBody)
+    record = await hub.desk.transfer(agent, request.match_info["id"], body.queue, body.agent)
+    return web.json_response(record.to_json())
+
+
+@routes.post("/api/v1/conversations/{id}/resolve")
+async def resolve(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, ResolveBody)
+    return web.json_response((await hub.desk.resolve(agent, request.match_info["id"], body.disposition)).to_json())
+
+
+@routes.post("/api/v1/conversations/{id}/flag")
+async def flag(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, FlagBody)
+    return web.json_response((await hub.desk.flag(agent, request.match_info["id"], body.reason, body.action)).to_json())
+
+
+@routes.get("/api/v1/contacts/{id}/history")
+async def contact_history(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    async with hub.store.read() as session:
+        if await session.get(ContactRow, request.match_info["id"]) is None:
+            raise not_found("The contact")
+        history = await store.contact_history(session, request.match_info["id"])
+    return web.json_response({
+        "conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]
+    })

@@ -1,0 +1,48 @@
+"""Knowledge-base search for agents (API.md)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.core import HUB
+from hub.errors import invalid, not_found
+from hub.model import Language
+
+routes = web.RouteTableDef()
+LANGUAGES = {language.value for language in Language}
+
+
+@routes.get("/api/v1/kb/search")
+async def search(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    query = request.query.get("q", "").strip()
+    if not query:
+        raise invalid("The query parameter 'q' is required.", "missing_field")
+    if len(query) > 500:
+        raise invalid("The query is longer than 500 characters.", "text_too_long")
+    language = request.query.get("lang", "ko")
+    if language not in LANGUAGES:
+        raise invalid(f"Unknown language {language!r}.", "unknown_language")
+    try:
+        limit = int(request.query.get("limit", "5"))
+    except ValueError:
+        raise invalid("The query parameter 'limit' must be a number.", "invalid_field") from None
+    if not 1 <= limit <= 50:
+        raise invalid("The query parameter 'limit' must be between 1 and 50.", "invalid_field")
+    hits = await hub.knowledge.search(query, language, limit)
+    return web.json_response({"results": [
+        {"id": hit.article.id, "title": hit.article.title, "category": hit.article.category,
+         "score": round(hit.score, 3), "snippet": hit.snippet()}
+        for hit in hits
+    ]})
+
+
+@routes.get("/api/v1/kb/articles/{id}")
+async def article(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    found = await hub.knowledge.article(request.match_info["id"])
+    if found is None:
+        raise not_found("The article")
+    return web.json_response(found.to_json())

@@ -1,0 +1,83 @@
+"""`GET /api/v1/openapi.json`: the API described for integrators and their tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from channels.api.adapter import InboundBody
+from hub.api.conversations import CorrectionBody, FlagBody, ReplyBody, ResolveBody, TransferBody
+from hub.api.session import LoginBody, PresenceBody
+from hub.api.supervision import QueueBody
+
+routes = web.RouteTableDef()
+
+# (method, path, summary, request body, needs an agent's token)
+ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
+    ("get", "/healthz", "Health: 200 once the store is open", None, False),
+    ("post", "/api/v1/channels/api/messages", "A citizen's message through the generic API channel", InboundBody, False),
+    ("get", "/api/v1/channels/api/messages", "Replies for a sender after a message id (?sender=&after=)", None, False),
+    ("post", "/api/v1/auth/login", "Log in; returns a bearer token and sets the console cookie", LoginBody, False),
+    ("post", "/api/v1/auth/logout", "Log out", None, True),
+    ("get", "/api/v1/me", "The logged-in agent", None, True),
+    ("post", "/api/v1/me/state", "Set presence: available, break, offline", PresenceBody, True),
+    ("get", "/api/v1/conversations", "Conversations (?state=&queue=&mine=1)", None, True),
+    ("get", "/api/v1/conversations/{id}", "One conversation", None, True),
+    ("patch", "/api/v1/conversations/{id}", "Correct language or category; set priority", CorrectionBody, True),
+    ("get", "/api/v1/conversations/{id}/messages", "A conversation's messages", None, True),
+    ("get", "/api/v1/conversations/{id}/events", "Why the conversation went where it went", None, True),
+    ("post", "/api/v1/conversations/{id}/claim", "Accept an offer or take from a queue", None, True),
+    ("post", "/api/v1/conversations/{id}/messages", "Reply to the citizen", ReplyBody, True),
+    ("post", "/api/v1/conversations/{id}/transfer", "Transfer to a queue or an agent", TransferBody, True),
+    ("post", "/api/v1/conversations/{id}/resolve", "Resolve with a disposition", ResolveBody, True),
+    ("post", "/api/v1/conversations/{id}/flag", "Record an abuse incident", FlagBody, True),
+    ("get", "/api/v1/contacts/{id}/history", "A contact's conversations across channels", None, True),
+    ("get", "/api/v1/queues", "Queues with waiting counts", None, True),
+    ("patch", "/api/v1/queues/{name}", "Change a queue (admin)", QueueBody, True),
+    ("get", "/api/v1/agents", "Agents (supervisor)", None, True),
+    ("get", "/api/v1/supervisor/overview", "Agents, queues, today's first-contact resolution (supervisor)", None, True),
+    ("get", "/api/v1/kb/search", "Search the knowledge base (?q=&lang=&limit=)", None, True),
+    ("get", "/api/v1/kb/articles/{id}", "One knowledge-base article", None, True),
+    ("get", "/api/v1/stats/summary", "Statistics (?from=YYYY-MM-DD&to=YYYY-MM-DD, supervisor)", None, True),
+]
+
+ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+}
+
+
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, body, secured in ENDPOINTS:
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "responses": {
+                "200": {"description": "OK"},
+                "4XX": {"description": "Refused", "content": {"application/json": {"schema": ERROR}}},
+            },
+        }
+        if body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body.model_json_schema()}}}
+        if secured:
+            operation["security"] = [{"bearer": []}, {"cookie": []}]
+        parameters = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if parameters:
+            operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in parameters]
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Dasan Hub", "version": "1", "description": "Omnichannel contact hub for a citizen call centre."},
+        "paths": paths,
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "dasan_session"},
+        }},
+    }
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())

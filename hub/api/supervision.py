@@ -1,0 +1,93 @@
+"""Queues, agents, the supervisor's overview and the statistics summary."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from hub import supervision
+from hub.api.errors import read_body
+from hub.core import HUB
+from hub.errors import invalid, not_found
+from hub.model import Role
+from store import agents as agent_store
+from store import queues as queue_store
+from store import stats
+from store.records import queue_record
+
+routes = web.RouteTableDef()
+
+
+class QueueBody(BaseModel):
+    label: str | None = Field(default=None, min_length=1, max_length=100)
+    bot_first: bool | None = None
+    sla_seconds: int | None = Field(default=None, ge=1, le=3600)
+
+
+@routes.get("/api/v1/queues")
+async def list_queues(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    async with hub.store.read() as session:
+        found = await supervision.queues(session)
+    return web.json_response({"queues": [queue.to_json() for queue in found]})
+
+
+@routes.patch("/api/v1/queues/{name}")
+async def update_queue(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request, Role.ADMIN)
+    body = await read_body(request, QueueBody)
+    async with hub.store.write() as session:
+        row = await queue_store.queue(session, request.match_info["name"])
+        if row is None:
+            raise not_found("The queue")
+        for name, value in body.model_dump(exclude_none=True).items():
+            setattr(row, name, value)
+        await session.flush()
+        record = queue_record(row)
+    return web.json_response(record.to_json())
+
+
+@routes.get("/api/v1/agents")
+async def list_agents(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request, Role.SUPERVISOR)
+    async with hub.store.read() as session:
+        found = await agent_store.records(session, await agent_store.all_agents(session))
+    return web.json_response({"agents": [agent.to_json() for agent in found]})
+
+
+@routes.get("/api/v1/supervisor/overview")
+async def overview(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request, Role.SUPERVISOR)
+    async with hub.store.read() as session:
+        return web.json_response(await supervision.overview(session, hub.settings.timezone))
+
+
+def _day(request: web.Request, name: str, default: date) -> date:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise invalid(f"The query parameter '{name}' must be a date like 2018-06-30.", "invalid_field") from None
+
+
+@routes.get("/api/v1/stats/summary")
+async def summary(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    await hub.auth.agent(request, Role.SUPERVISOR)
+    zone = hub.settings.timezone
+    today = supervision.utcnow().astimezone(zone).date()
+    first, last = _day(request, "from", today), _day(request, "to", today)
+    if last < first:
+        raise invalid("'to' is before 'from'.", "invalid_range")
+    start, _ = supervision.day_bounds(first, zone)
+    _, end = supervision.day_bounds(last, zone)
+    async with hub.store.read() as session:
+        return web.json_response(await stats.summary(session, start, end))

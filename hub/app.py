@@ -1,0 +1,125 @@
+"""The app factory: builds every part of the hub and wires them together.
+
+This is the only module that knows everybody; the parts know only what they are given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from channels.api.adapter import ApiChannel
+from channels.base import BackgroundWork
+from channels.webchat.adapter import WebchatChannel
+from chatbot.builtin import KnowledgeBot
+from chatbot.knowledge.tokenizer import KoreanTokenizer
+from hub import directory
+from hub.api import conversations, knowledge, session, supervision
+from hub.api.errors import error_middleware
+from hub.api.openapi import routes as openapi_routes
+from hub.auth import Auth
+from hub.bus import EventBus
+from hub.config import Settings
+from hub.console import routes as console
+from hub.core import HUB, Hub
+from hub.delivery import Delivery
+from hub.desk import Desk
+from hub.i18n.catalog import Catalog
+from hub.ingest import Ingest
+from hub.knowledge import KnowledgeBase
+from router.router import Router
+from store import agents as agent_store
+from store import queues as queue_store
+from store.db import Store
+from translation.langid import LanguageIdentifier
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 256 * 1024
+
+
+def build_hub(settings: Settings) -> Hub:
+    """Build every service; nothing touches the database until `open_hub`."""
+    store = Store(settings.database_url)
+    bus = EventBus()
+    catalog = Catalog()
+    knowledge_base = KnowledgeBase(store, KoreanTokenizer())
+    bot = KnowledgeBot(knowledge_base, settings.bot_min_confidence)
+    router = Router(store, bus, bot, catalog, settings.router)
+    auth = Auth(store)
+    hub = Hub(
+        settings=settings,
+        store=store,
+        bus=bus,
+        catalog=catalog,
+        knowledge=knowledge_base,
+        router=router,
+        ingest=Ingest(store, bus, router, LanguageIdentifier(), knowledge_base, settings.reopen_window),
+        desk=Desk(store, bus, router, catalog),
+        auth=auth,
+    )
+    hub.channels.update({adapter.channel: adapter for adapter in (ApiChannel(hub, settings.api_channel_key),
+                                                                  WebchatChannel(hub))})
+    return hub
+
+
+async def open_hub(hub: Hub) -> None:
+    """Migrate the database, create the queues, and on an empty one load the demo."""
+    await hub.store.migrate()
+    async with hub.store.write() as db:
+        await queue_store.ensure_defaults(db, hub.settings.sla_seconds)
+        empty = await agent_store.count(db) == 0
+    if empty and hub.settings.load_demo:
+        await load_demo(hub)
+
+
+async def load_demo(hub: Hub) -> None:
+    """The bundled demo knowledge base and demo agents, for a first look."""
+    for agent in directory.demo_agents():
+        await directory.add_agent(hub.store, hub.auth, agent)
+    loaded = await hub.knowledge.load(directory.read_articles(directory.DEMO_KNOWLEDGE))
+    log.info("loaded the demo: %d agents, %d knowledge-base articles", len(directory.demo_agents()), loaded)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The hub as an aiohttp application; everything starts and stops with it."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    hub = build_hub(settings)
+    app[HUB] = hub
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await open_hub(hub)
+        workers: list[Coroutine[Any, Any, None]] = [hub.router.run(), Delivery(hub.store, hub.bus, hub.channels).run()]
+        workers += [adapter.run() for adapter in hub.channels.values() if isinstance(adapter, BackgroundWork)]
+        tasks = [asyncio.create_task(worker) for worker in workers]
+        yield
+        hub.bus.close()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await hub.store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    for adapter in hub.channels.values():
+        app.router.add_routes(adapter.routes())
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", index)
+    for table in (session.routes, conversations.routes, knowledge.routes, supervision.routes,
+                  console.routes, openapi_routes):
+        app.router.add_routes(table)
+    app.router.add_static("/console/static/", console.STATIC)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def index(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/console/")

@@ -1,0 +1,95 @@
+"""Agents' passwords, bearer tokens and the console's session cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from hub.clock import utcnow
+from hub.errors import HubError, forbidden
+from hub.model import Agent, Role
+from store import agents as agent_store
+from store.db import Store
+
+SESSION_COOKIE = "dasan_session"
+# Cookie-authenticated writes must carry this header: a cross-site form cannot set it.
+CSRF_HEADER = "X-Requested-With"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def unauthorised(message: str = "Log in first: send a bearer token or the session cookie.") -> HubError:
+    return HubError(401, "unauthorised", message)
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    agent: Agent
+
+
+class Auth:
+    def __init__(self, store: Store, token_lifetime: timedelta = timedelta(hours=12)) -> None:
+        self._store = store
+        self._hasher = PasswordHasher()
+        self._lifetime = token_lifetime
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    async def login(self, username: str, password: str) -> Login:
+        """A new token for the agent, or 401 for a wrong username or password."""
+        async with self._store.write() as session:
+            row = await agent_store.by_username(session, username)
+            if row is None or not self._verify(row.password_hash, password):
+                raise unauthorised("Wrong username or password.")
+            token = secrets.token_urlsafe(32)
+            now = utcnow()
+            await agent_store.add_token(session, _digest(token), row.id, now, now + self._lifetime)
+            return Login(token, await agent_store.record(session, row))
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            return False
+
+    async def logout(self, request: web.Request) -> None:
+        token, _ = self._token(request)
+        if token:
+            async with self._store.write() as session:
+                await agent_store.drop_token(session, _digest(token))
+
+    async def agent(self, request: web.Request, role: Role = Role.AGENT) -> Agent:
+        """The agent behind the request, at least of `role`; 401 or 403 otherwise."""
+        token, from_cookie = self._token(request)
+        if not token:
+            raise unauthorised()
+        if from_cookie and request.method not in _SAFE_METHODS and not request.headers.get(CSRF_HEADER):
+            raise forbidden(f"Cookie-authenticated changes need the {CSRF_HEADER} header.")
+        async with self._store.read() as session:
+            row = await agent_store.agent_for_token(session, _digest(token), utcnow())
+            if row is None:
+                raise unauthorised("The session has expired; log in again.")
+            agent = await agent_store.record(session, row)
+        if not agent.role.at_least(role):
+            raise forbidden(f"This needs the {role.value} role.")
+        return agent
+
+    @staticmethod
+    def _token(request: web.Request) -> tuple[str | None, bool]:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return header[7:].strip() or None, False
+        if request.query.get("token"):
+            return request.query["token"], False
+        return request.cookies.get(SESSION_COOKIE), True

@@ -1,0 +1,92 @@
+"""In-process event bus: the console, the web chat and delivery subscribe to changes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from hub.model import Agent, Conversation, Message
+
+
+@dataclass(frozen=True)
+class MessageAdded:
+    conversation: Conversation
+    message: Message
+
+
+@dataclass(frozen=True)
+class MessageStatusChanged:
+    conversation: Conversation
+    message: Message
+
+
+@dataclass(frozen=True)
+class ConversationChanged:
+    conversation: Conversation
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    agent: Agent
+
+
+HubEvent = MessageAdded | MessageStatusChanged | ConversationChanged | AgentChanged
+
+
+class Subscription:
+    """Events in publication order. A subscriber that falls too far behind is cut off."""
+
+    def __init__(self, size: int) -> None:
+        self._queue: asyncio.Queue[HubEvent | None] = asyncio.Queue(size)
+        self.overflowed = False
+
+    def offer(self, event: HubEvent) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    async def __anext__(self) -> HubEvent:
+        if self.overflowed:
+            raise StopAsyncIteration
+        event = await self._queue.get()
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+    def __aiter__(self) -> "Subscription":
+        return self
+
+    def close(self) -> None:
+        try:
+            self._queue.put_nowait(None)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+
+class EventBus:
+    """Publish never blocks; every subscriber gets every event, in order."""
+
+    def __init__(self, subscriber_queue_size: int = 2000) -> None:
+        self._subscribers: set[Subscription] = set()
+        self._size = subscriber_queue_size
+
+    def publish(self, *events: HubEvent) -> None:
+        for event in events:
+            for subscription in list(self._subscribers):
+                subscription.offer(event)
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        subscription = Subscription(self._size)
+        self._subscribers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscribers.discard(subscription)
+
+    def close(self) -> None:
+        for subscription in list(self._subscribers):
+            subscription.close()

@@ -1,0 +1,116 @@
+"""The `dasan` command: serve the hub, add agents, manage the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from hub import directory
+from hub.app import build_hub, create_app, open_hub
+from hub.config import Settings
+from hub.core import Hub
+from hub.errors import HubError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dasan", description="Dasan Hub, the citizen contact hub.")
+    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: DASAN_DATABASE_URL or SQLite under var/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the hub")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--database", default=argparse.SUPPRESS, help="SQLAlchemy URL")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo agents and knowledge base")
+
+    agents = commands.add_parser("agents", help="manage agents").add_subparsers(dest="action", required=True)
+    add = agents.add_parser("add", help="add an agent")
+    add.add_argument("username")
+    add.add_argument("--password", required=True)
+    add.add_argument("--name")
+    add.add_argument("--skills", help="queues, comma separated")
+    add.add_argument("--languages", help="language codes, comma separated (default ko)")
+    add.add_argument("--role", default="agent", choices=["agent", "supervisor", "admin"])
+
+    kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
+    kb_import = kb.add_parser("import", help="load articles from a JSON-lines or CSV file")
+    kb_import.add_argument("file", type=Path)
+    kb_search = kb.add_parser("search", help="search the knowledge base")
+    kb_search.add_argument("query")
+    kb_search.add_argument("--lang", default="ko")
+    kb_search.add_argument("--limit", type=int, default=5)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        settings = Settings.from_env(database_url=args.database, load_demo=not args.no_demo,
+                                     host=args.host, port=args.port)
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        return 0
+    settings = Settings.from_env(database_url=args.database, load_demo=False)
+    action: Callable[[Hub], Awaitable[None]] = {
+        ("agents", "add"): lambda hub: _add_agent(hub, args),
+        ("kb", "import"): lambda hub: _import(hub, args.file),
+        ("kb", "search"): lambda hub: _search(hub, args.query, args.lang, args.limit),
+    }[(args.command, args.action)]
+    try:
+        asyncio.run(_with_hub(settings, action))
+    except HubError as error:
+        print(f"dasan: {error.message}", file=sys.stderr)
+        return 2
+    except ValidationError as error:
+        first = error.errors()[0]
+        print(f"dasan: {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _with_hub(settings: Settings, action: Callable[[Hub], Awaitable[None]]) -> None:
+    hub = build_hub(settings)
+    await open_hub(hub)
+    try:
+        await action(hub)
+    finally:
+        await hub.store.close()
+
+
+async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
+    fields: dict[str, object] = {"username": args.username, "password": args.password,
+                                 "display_name": args.name, "role": args.role}
+    if args.skills:
+        fields["skills"] = [s.strip() for s in args.skills.split(",") if s.strip()]
+    if args.languages:
+        fields["languages"] = [s.strip() for s in args.languages.split(",") if s.strip()]
+    await directory.add_agent(hub.store, hub.auth, directory.NewAgent.model_validate(fields))
+    print(f"added agent {args.username} ({args.role})")
+
+
+async def _import(hub: Hub, path: Path) -> None:
+    if not path.is_file():
+        raise HubError(2, "not_found", f"{path} is not a file.")
+    articles = directory.read_articles(path)
+    batch = 200
+    for start in range(0, len(articles), batch):
+        await hub.knowledge.load(articles[start:start + batch])
+        done = min(start + batch, len(articles))
+        print(f"\rimported {done}/{len(articles)} articles", end="", flush=True)
+    print()
+
+
+async def _search(hub: Hub, query: str, language: str, limit: int) -> None:
+    hits = await hub.knowledge.search(query, language, limit)
+    if not hits:
+        print("no matching article")
+    for hit in hits:
+        print(f"{hit.score:6.2f}  {hit.confidence:4.2f}  [{hit.article.category}] {hit.article.id}  {hit.article.title}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

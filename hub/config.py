@@ -1,0 +1,53 @@
+"""Settings from the environment (`DASAN_*`), with defaults that run on one machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from router.router import RouterSettings
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    load_demo: bool = True
+    timezone: ZoneInfo = ZoneInfo("Asia/Seoul")
+    reopen_window: timedelta = timedelta(hours=1)
+    sla_seconds: int = 60
+    bot_min_confidence: float = 0.55
+    max_inbound_chars: int = 4000
+    router: RouterSettings = field(default_factory=RouterSettings)
+    secure_cookies: bool = False
+    api_channel_key: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Settings from `DASAN_*` variables; keyword arguments win over both."""
+        env = os.environ
+        values: dict[str, object] = {}
+        if "DASAN_DATABASE_URL" in env:
+            values["database_url"] = env["DASAN_DATABASE_URL"]
+        if "DASAN_TIMEZONE" in env:
+            values["timezone"] = ZoneInfo(env["DASAN_TIMEZONE"])
+        if "DASAN_REOPEN_WINDOW_SECONDS" in env:
+            values["reopen_window"] = timedelta(seconds=float(env["DASAN_REOPEN_WINDOW_SECONDS"]))
+        if "DASAN_SLA_SECONDS" in env:
+            values["sla_seconds"] = int(env["DASAN_SLA_SECONDS"])
+        if env.get("DASAN_API_CHANNEL_KEY"):
+            values["api_channel_key"] = env["DASAN_API_CHANNEL_KEY"]
+        if "DASAN_SECURE_COOKIES" in env:
+            values["secure_cookies"] = env["DASAN_SECURE_COOKIES"] == "1"
+        router = RouterSettings(
+            bot_timeout_seconds=float(env.get("DASAN_BOT_TIMEOUT_SECONDS", RouterSettings.bot_timeout_seconds)),
+            offer_timeout_seconds=float(env.get("DASAN_OFFER_TIMEOUT_SECONDS", RouterSettings.offer_timeout_seconds)),
+        )
+        values["router"] = router
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,109 @@
+"""The agent console: its page and the WebSocket that keeps it live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from hub import supervision
+from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageStatusChanged, Subscription
+from hub.core import HUB, Hub
+from hub.errors import HubError
+from hub.model import Agent, Conversation, ConversationState, Role
+from store import agents as agent_store
+from store import conversations as store
+from store.tables import AgentRow
+
+STATIC = Path(__file__).parent / "static"
+SNAPSHOT_DELAY = 0.05
+"""Changes come in bursts (a handoff touches several rows): one snapshot per burst."""
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/console/")
+async def console_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+@routes.get("/console")
+async def console_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/console/")
+
+
+def _concerns(agent: Agent, conversation: Conversation) -> bool:
+    """Whether the agent sees this conversation: theirs, waiting in their queues, or a supervisor."""
+    if agent.role.at_least(Role.SUPERVISOR) or conversation.assigned_agent == agent.username:
+        return True
+    return conversation.state.waiting and (conversation.queue in agent.skills)
+
+
+async def snapshot(hub: Hub, agent_id: str) -> dict[str, Any]:
+    async with hub.store.read() as session:
+        row = await session.get(AgentRow, agent_id)
+        if row is None:
+            raise HubError(401, "unauthorised", "The agent no longer exists.")
+        agent = await agent_store.record(session, row)
+        waiting_states = (ConversationState.QUEUED.value, ConversationState.OFFERED.value)
+        queues = await supervision.queues(session)
+        visible = None if agent.role.at_least(Role.SUPERVISOR) else set(agent.skills)
+        waiting = await store.list_conversations(session, waiting_states)
+        mine = await store.list_conversations(
+            session, (ConversationState.OFFERED.value, ConversationState.ASSIGNED.value), agent_id=agent.id
+        )
+        frame: dict[str, Any] = {
+            "type": "snapshot",
+            "agent": agent.to_json(),
+            "queues": [q.to_json() for q in queues],
+            "queued": [c.to_json() for c in waiting if c.state is ConversationState.QUEUED
+                       and (visible is None or c.queue in visible)],
+            "mine": [c.to_json() for c in mine],
+        }
+        if agent.role.at_least(Role.SUPERVISOR):
+            frame["overview"] = await supervision.overview(session, hub.settings.timezone)
+    return frame
+
+
+@routes.get("/api/v1/console/ws")
+async def console_socket(request: web.Request) -> web.WebSocketResponse:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    socket = web.WebSocketResponse(heartbeat=25)
+    await socket.prepare(request)
+    async with hub.bus.subscribe() as events:
+        pusher = asyncio.create_task(_push(hub, agent, socket, events))
+        try:
+            await socket.send_json(await snapshot(hub, agent.id))
+            async for frame in socket:
+                if frame.type is WSMsgType.ERROR:
+                    break
+        finally:
+            pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pusher
+    return socket
+
+
+async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: Subscription) -> None:
+    pending: asyncio.Task[None] | None = None
+
+    async def send_snapshot() -> None:
+        await asyncio.sleep(SNAPSHOT_DELAY)
+        if not socket.closed:
+            await socket.send_json(await snapshot(hub, agent.id))
+
+    async for event in events:
+        if socket.closed:
+            break
+        if isinstance(event, (MessageAdded, MessageStatusChanged)) and _concerns(agent, event.conversation):
+            await socket.send_json({"type": "message", "conversation_id": event.conversation.id,
+                                    "message": event.message.to_json()})
+        if isinstance(event, (ConversationChanged, AgentChanged)) and (pending is None or pending.done()):
+            pending = asyncio.create_task(send_snapshot())
+    # The subscriber fell too far behind: the console reconnects and starts from a snapshot.
+    if not socket.closed:
+        await socket.close()

@@ -1,0 +1,910 @@
+/* Dasan Hub agent console.
+ *
+ * One page, no framework: index.html holds the static skeleton, this file fills it.
+ * Contract: docs/api.md (REST under /api/v1, live updates over /api/v1/console/ws).
+ * Security: every piece of server data is untrusted and only ever reaches the DOM through
+ * textContent / text nodes (see h()); there is no innerHTML anywhere in this file.
+ */
+"use strict";
+
+// ---------------------------------------------------------------- vocabulary (Korean labels)
+
+const LABELS = {
+  queue: {
+    transport: "교통", water: "상수도", city: "시정", district: "자치구", other: "기타",
+    foreign_language: "외국어", sign_language: "수어",
+  },
+  category: { transport: "교통", water: "상수도", city: "시정", district: "자치구", other: "기타" },
+  language: { ko: "한국어", en: "영어", zh: "중국어", ja: "일본어", vi: "베트남어", mn: "몽골어" },
+  channel: {
+    sms: "문자", kakao: "카카오톡", telegram: "텔레그램", webchat: "웹채팅", api: "API",
+    sign_video: "수어영상",
+  },
+  disposition: {
+    resolved: "1차 상담완료", directory: "전화번호 안내", connected: "담당자 연결",
+    transferred: "부서이관", callback: "재통화",
+  },
+  state: { bot: "챗봇", queued: "대기", offered: "배정 대기", assigned: "상담중", resolved: "종료" },
+  agentState: { available: "상담가능", busy: "상담중", break: "휴식", offline: "오프라인" },
+  author: { citizen: "시민", bot: "챗봇", agent: "상담사", system: "시스템" },
+  status: { received: "수신", queued: "전송 대기", sent: "전송됨", delivered: "전달됨", failed: "전송 실패" },
+  event: {
+    created: "접수", message: "메시지", language_set: "언어 지정", category_set: "분류 지정",
+    bot_answered: "챗봇 응답", bot_failed: "챗봇 응답 실패", handed_off: "상담사 연결 요청",
+    queued: "대기열 등록", offered: "상담사 배정 제안", offer_expired: "배정 제안 만료",
+    accepted: "수락", first_response: "첫 응답", transferred: "이관", priority_set: "우선순위 변경",
+    resolved: "종료", reopened: "재개", abandoned: "포기", flagged: "악성민원 지정",
+  },
+  // Action taken on an abuse incident (악성민원). The value is stored as-is by the hub.
+  flagAction: { warned: "경고 안내", ended: "상담 종료", blocked: "연락 차단", reported: "법적 조치 검토" },
+};
+
+const label = (group, code) => (code == null ? "-" : LABELS[group][code] || String(code));
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  agent: null,          // the logged-in Agent
+  ws: null,
+  wsAttempt: 0,
+  wsTimer: null,
+  openId: null,         // id of the conversation in the view
+  openSeq: 0,           // guards against a slow load overwriting a newer one
+  conv: null,           // latest Conversation of the open view
+  messages: new Map(),  // message id -> Message (open conversation)
+  messageEls: new Map(),// message id -> <li>
+  drafts: new Map(),    // conversation id -> unsent reply text
+  unread: new Set(),    // conversation ids with citizen messages not yet seen
+  kbResults: [],
+  kbArticle: null,
+  sending: false,
+};
+
+const $ = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------- DOM helper
+
+/* h("li", {className, text, "data-testid": …, onclick}, ...children)
+ * Strings become text nodes, so data can never turn into markup. */
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = String(value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function fillSelect(select, options, current) {
+  select.replaceChildren(...Object.entries(options).map(([value, text]) => h("option", { value }, text)));
+  if (current != null) setSelectValue(select, current);
+}
+
+/* Select a value, adding an option for codes we do not know rather than showing a wrong one. */
+function setSelectValue(select, value) {
+  if (value == null) { select.value = ""; return; }
+  if (![...select.options].some((o) => o.value === value)) select.append(h("option", { value }, value));
+  select.value = value;
+}
+
+// ---------------------------------------------------------------- time
+
+function toMs(iso) {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+function fmtClock(iso) {
+  const t = toMs(iso);
+  return t == null ? "" : new Date(t).toLocaleTimeString("ko-KR", { hour: "2-digit", minute: "2-digit" });
+}
+
+function fmtDateTime(iso) {
+  const t = toMs(iso);
+  return t == null ? "" : new Date(t).toLocaleString("ko-KR", { dateStyle: "short", timeStyle: "short" });
+}
+
+function fmtDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  if (s < 60) return `${s}초`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}분 ${s % 60}초`;
+  return `${Math.floor(m / 60)}시간 ${m % 60}분`;
+}
+
+/* A span that counts up from `sinceMs` (or down to `untilMs`); tickDurations() keeps it fresh. */
+function liveDuration({ sinceMs = null, untilMs = null, className = "duration" } = {}) {
+  const span = h("span", { className });
+  if (sinceMs != null) span.dataset.since = String(sinceMs);
+  else if (untilMs != null) span.dataset.until = String(untilMs);
+  else span.textContent = "-";
+  tickOne(span, Date.now());
+  return span;
+}
+
+function tickOne(node, now) {
+  if (node.dataset.since) node.textContent = fmtDuration((now - Number(node.dataset.since)) / 1000);
+  else if (node.dataset.until) node.textContent = fmtDuration((Number(node.dataset.until) - now) / 1000);
+}
+
+function tickDurations() {
+  const now = Date.now();
+  document.querySelectorAll("[data-since], [data-until]").forEach((node) => tickOne(node, now));
+}
+
+// ---------------------------------------------------------------- HTTP
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/* Every call rides the session cookie; writes carry the CSRF header the hub insists on. */
+async function api(method, path, body) {
+  const options = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (method !== "GET") options.headers["X-Requested-With"] = "dasan-console";
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, "network", "서버에 연결할 수 없습니다.");
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = data?.error?.message || `요청이 실패했습니다 (HTTP ${response.status}).`;
+    const error = new ApiError(response.status, data?.error?.code || "http_error", message);
+    // A session that ends while working (expired, logged out elsewhere) returns to login.
+    if (response.status === 401 && state.agent && path !== "/api/v1/auth/login") {
+      showLogin("세션이 만료되었습니다. 다시 로그인하세요.");
+    }
+    throw error;
+  }
+  return data;
+}
+
+const convPath = (id, tail = "") => `/api/v1/conversations/${enc(id)}${tail}`;
+
+// ---------------------------------------------------------------- toast
+
+let toastTimer = null;
+function toast(text, kind = "info") {
+  const node = $("toast");
+  node.textContent = text;
+  node.dataset.kind = kind;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, kind === "error" ? 6000 : 3000);
+}
+
+const toastError = (err) => toast(err.message || String(err), "error");
+
+// ---------------------------------------------------------------- login / session
+
+async function boot() {
+  fillSelect($("language-select"), LABELS.language);
+  fillSelect($("category-select"), LABELS.category);
+  fillSelect($("transfer-queue-select"), LABELS.queue);
+  fillSelect($("disposition-select"), LABELS.disposition);
+  fillSelect($("flag-action"), LABELS.flagAction);
+  bindEvents();
+  setInterval(tickDurations, 1000);
+  try {
+    startSession(await api("GET", "/api/v1/me"));
+  } catch {
+    showLogin();
+  }
+}
+
+async function login(event) {
+  event.preventDefault();
+  const errorBox = $("login-error");
+  const submit = $("login-submit");
+  errorBox.hidden = true;
+  submit.disabled = true;
+  try {
+    const data = await api("POST", "/api/v1/auth/login", {
+      username: $("login-username").value.trim(),
+      password: $("login-password").value,
+    });
+    $("login-password").value = "";
+    startSession(data.agent);
+  } catch (err) {
+    errorBox.textContent = err.message;
+    errorBox.hidden = false;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function startSession(agent) {
+  state.agent = agent;
+  $("login-view").hidden = true;
+  $("app").hidden = false;
+  renderAgent(agent);
+  connectWs();
+}
+
+/* Back to the login form; forgets everything about the previous session. */
+function showLogin(message) {
+  stopWs();
+  state.agent = null;
+  closeConversation();
+  state.drafts.clear();
+  state.unread.clear();
+  $("app").hidden = true;
+  $("login-view").hidden = false;
+  const errorBox = $("login-error");
+  errorBox.textContent = message || "";
+  errorBox.hidden = !message;
+  $("login-username").focus();
+}
+
+async function logout() {
+  try {
+    await api("POST", "/api/v1/auth/logout");
+  } catch {
+    // Logging out locally is what matters; the cookie expires on its own.
+  }
+  showLogin();
+}
+
+function renderAgent(agent) {
+  state.agent = { ...state.agent, ...agent };
+  const me = state.agent;
+  $("agent-name").textContent = me.display_name ? `${me.display_name} (${me.username})` : me.username;
+  setSelectValue($("presence-select"), me.state);
+  $("presence-select").dataset.state = me.state;
+  $("supervisor-view").hidden = !["supervisor", "admin"].includes(me.role);
+}
+
+async function changePresence(event) {
+  const select = event.target;
+  const previous = state.agent?.state;
+  try {
+    renderAgent(await api("POST", "/api/v1/me/state", { state: select.value }));
+  } catch (err) {
+    if (previous) select.value = previous;
+    toastError(err);
+  }
+}
+
+// ---------------------------------------------------------------- live updates (WebSocket)
+
+const WS_TEXT = { connecting: "연결 중", connected: "실시간 연결됨", reconnecting: "재연결 중…" };
+
+function setWsStatus(status) {
+  const node = $("ws-status");
+  node.dataset.state = status;
+  node.textContent = WS_TEXT[status];
+}
+
+function connectWs() {
+  clearTimeout(state.wsTimer);
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${scheme}//${location.host}/api/v1/console/ws`);
+  state.ws = ws;
+  setWsStatus(state.wsAttempt ? "reconnecting" : "connecting");
+  ws.onopen = () => setWsStatus("connected");
+  ws.onmessage = (event) => handleFrame(event.data);
+  ws.onclose = () => {
+    if (state.ws !== ws) return; // closed on purpose (logout) or superseded
+    state.ws = null;
+    scheduleReconnect();
+  };
+}
+
+/* Exponential backoff, 0.5 s doubling up to 10 s, with a little jitter so that a hub
+ * restart is not greeted by every console at the same instant. */
+function scheduleReconnect() {
+  if (!state.agent) return;
+  const delay = Math.min(10000, 500 * 2 ** state.wsAttempt) * (0.8 + Math.random() * 0.4);
+  state.wsAttempt += 1;
+  setWsStatus("reconnecting");
+  state.wsTimer = setTimeout(reconnect, delay);
+}
+
+/* A socket refused for an expired session looks like any other close, so ask /me first:
+ * a 401 there sends the agent to the login form (inside api()). */
+async function reconnect() {
+  try {
+    renderAgent(await api("GET", "/api/v1/me"));
+  } catch (err) {
+    if (err.status === 401) return;
+    scheduleReconnect();
+    return;
+  }
+  connectWs();
+}
+
+function stopWs() {
+  clearTimeout(state.wsTimer);
+  const ws = state.ws;
+  state.ws = null;
+  state.wsAttempt = 0;
+  if (ws) ws.close();
+}
+
+function handleFrame(raw) {
+  let frame;
+  try {
+    frame = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  if (frame.type === "snapshot") {
+    state.wsAttempt = 0; // a real snapshot means the connection is healthy
+    renderSnapshot(frame);
+  } else if (frame.type === "message" && frame.message) {
+    onMessageFrame(frame.conversation_id || frame.message.conversation_id, frame.message);
+  }
+}
+
+function onMessageFrame(conversationId, message) {
+  if (conversationId === state.openId) {
+    upsertMessage(message);
+    return;
+  }
+  if (message.author === "citizen") {
+    state.unread.add(conversationId);
+    markListItems();
+  }
+}
+
+// ---------------------------------------------------------------- snapshot: queues and lists
+
+function renderSnapshot(snapshot) {
+  if (snapshot.agent) renderAgent(snapshot.agent);
+  const queues = snapshot.queues || [];
+  renderQueues(queues);
+  updateTransferQueues(queues);
+  renderConversationList($("queued-list"), snapshot.queued || [], "queued", "대기 중인 상담이 없습니다.");
+  renderConversationList($("my-list"), snapshot.mine || [], "mine", "배정된 상담이 없습니다.");
+  if (snapshot.overview) renderOverview(snapshot.overview);
+  syncOpenConversation([...(snapshot.mine || []), ...(snapshot.queued || [])]);
+}
+
+/* Longest-wait figures arrive as seconds at snapshot time; turn them into a start time so
+ * they keep counting between snapshots. */
+const sinceSeconds = (seconds) => (seconds > 0 ? Date.now() - seconds * 1000 : null);
+
+function queueName(queue) {
+  return LABELS.queue[queue.name] || queue.label || queue.name;
+}
+
+function renderQueues(queues) {
+  const items = queues.map((queue) =>
+    h("li", { className: "queue-item", "data-queue": queue.name, "data-waiting": queue.waiting },
+      h("span", { className: "queue-name" }, queueName(queue)),
+      h("span", { className: "queue-waiting" }, `대기 ${queue.waiting ?? 0}`),
+      h("span", { className: "queue-longest", title: "최장 대기" },
+        liveDuration({ sinceMs: sinceSeconds(queue.longest_wait_seconds) }))));
+  $("queue-list").replaceChildren(...items);
+}
+
+/* Offer the hub's own queues; refill only when they change so an open dropdown survives. */
+function updateTransferQueues(queues) {
+  const select = $("transfer-queue-select");
+  const names = queues.map((q) => q.name).join(",");
+  if (!queues.length || select.dataset.names === names) return;
+  select.dataset.names = names;
+  const current = select.value;
+  const options = Object.fromEntries(queues.map((q) => [q.name, queueName(q)]));
+  fillSelect(select, options, options[current] ? current : undefined);
+}
+
+function renderConversationList(list, conversations, kind, emptyText) {
+  if (!conversations.length) {
+    list.replaceChildren(h("li", { className: "empty" }, emptyText));
+    return;
+  }
+  list.replaceChildren(...conversations.map((conv) => conversationItem(conv, kind)));
+  markListItems();
+}
+
+function conversationItem(conv, kind) {
+  const canClaim = kind === "queued" || conv.state === "offered";
+  const item = h("li", {
+    className: "conv-item", tabindex: 0,
+    "data-testid": "conversation-item", "data-conversation-id": conv.id, "data-state": conv.state,
+  },
+    h("div", { className: "conv-item-tags" },
+      h("span", { className: "tag channel" }, label("channel", conv.channel)),
+      h("span", { className: "tag" }, label("language", conv.language)),
+      h("span", { className: "tag" }, label("category", conv.category)),
+      h("span", { className: `tag state state-${conv.state}` }, label("state", conv.state))),
+    h("div", { className: "conv-item-name" }, conv.contact?.display_name || "시민"),
+    conv.last_message?.text ? h("div", { className: "conv-item-preview" }, conv.last_message.text) : null,
+    h("div", { className: "conv-item-foot" }, waitingInfo(conv),
+      canClaim ? claimButton(conv) : null));
+  item.addEventListener("click", () => openConversation(conv.id));
+  item.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target === item) openConversation(conv.id);
+  });
+  return item;
+}
+
+function waitingInfo(conv) {
+  if (conv.state === "offered" && conv.offer_expires_at) {
+    return h("span", { className: "waiting offer" }, "수락 기한 ",
+      liveDuration({ untilMs: toMs(conv.offer_expires_at) }));
+  }
+  if (conv.state === "queued") {
+    const position = conv.queue_position ? ` · ${conv.queue_position}번째` : "";
+    return h("span", { className: "waiting" }, "대기 ",
+      liveDuration({ sinceMs: toMs(conv.queued_at || conv.created_at) }), position);
+  }
+  return h("span", { className: "waiting" }, fmtClock(conv.last_message?.created_at || conv.created_at));
+}
+
+function claimButton(conv) {
+  const button = h("button", { type: "button", className: "primary small", "data-testid": "claim-button" },
+    conv.state === "offered" ? "수락" : "가져오기");
+  button.addEventListener("click", (event) => {
+    event.stopPropagation(); // the item itself opens the conversation
+    claim(conv.id, button);
+  });
+  return button;
+}
+
+async function claim(id, button) {
+  if (button) button.disabled = true;
+  try {
+    const conv = await api("POST", convPath(id, "/claim"));
+    await openConversation(conv?.id || id);
+  } catch (err) {
+    toastError(err);
+    if (button) button.disabled = false;
+  }
+}
+
+/* Highlight the open conversation and the unread ones after any list re-render. */
+function markListItems() {
+  document.querySelectorAll(".conv-item").forEach((item) => {
+    const id = item.dataset.conversationId;
+    item.classList.toggle("active", id === state.openId);
+    item.classList.toggle("unread", state.unread.has(id));
+  });
+}
+
+// ---------------------------------------------------------------- supervisor overview
+
+function renderOverview(overview) {
+  const longest = overview.longest_wait_seconds;
+  $("sup-longest-wait").replaceChildren(longest > 0 ? liveDuration({ sinceMs: sinceSeconds(longest) }) : "0초");
+  const today = overview.today || {};
+  $("sup-resolved").textContent = today.resolved != null ? `${today.resolved}건` : "-";
+  const fcr = today.first_contact_resolution;
+  $("sup-fcr").textContent = typeof fcr === "number" ? `${Math.round(fcr * 100)}%` : "-";
+
+  const byState = overview.agents_by_state || {};
+  $("sup-by-state").textContent = Object.keys(LABELS.agentState)
+    .map((code) => `${LABELS.agentState[code]} ${byState[code] ?? 0}`).join(" · ");
+
+  $("sup-agents").replaceChildren(...(overview.agents || []).map((agent) =>
+    h("li", { className: "sup-agent", "data-username": agent.username, "data-state": agent.state },
+      h("span", { className: "sup-agent-name" }, agent.display_name || agent.username),
+      h("span", { className: `tag agent-state agent-${agent.state}` }, label("agentState", agent.state)),
+      h("span", { className: "muted" }, `진행 ${agent.active_conversations ?? 0}건`))));
+
+  $("sup-queues").replaceChildren(...(overview.queues || []).map((queue) =>
+    h("li", { className: "queue-item", "data-queue": queue.name },
+      h("span", { className: "queue-name" }, queueName(queue)),
+      h("span", { className: "queue-waiting" }, `대기 ${queue.waiting ?? 0}`),
+      h("span", { className: "queue-longest" }, liveDuration({ sinceMs: sinceSeconds(queue.longest_wait_seconds) })))));
+}
+
+// ---------------------------------------------------------------- conversation view
+
+async function openConversation(id) {
+  saveDraft();
+  const seq = ++state.openSeq;
+  state.openId = id;
+  state.conv = null;
+  state.messages = new Map();
+  state.messageEls = new Map();
+  state.unread.delete(id);
+  markListItems();
+
+  $("conversation-empty").hidden = true;
+  $("conversation-view").hidden = false;
+  $("conversation-view").dataset.conversationId = id;
+  $("message-list").replaceChildren();
+  $("event-list").replaceChildren();
+  $("history-list").replaceChildren();
+  $("history-count").textContent = "";
+  $("flag-form").hidden = true;
+  $("transfer-agent-input").value = "";
+  $("reply-input").value = state.drafts.get(id) || "";
+
+  try {
+    const [conv, messages, events] = await Promise.all([
+      api("GET", convPath(id)),
+      api("GET", convPath(id, "/messages")),
+      api("GET", convPath(id, "/events")),
+    ]);
+    if (seq !== state.openSeq) return; // another conversation was opened meanwhile
+    state.conv = conv;
+    renderConvHeader();
+    renderMessages(messages.messages || []);
+    renderEvents(events.events || []);
+    loadHistory(conv, seq);
+  } catch (err) {
+    if (seq === state.openSeq) toastError(err);
+  }
+}
+
+function closeConversation() {
+  state.openSeq += 1;
+  state.openId = null;
+  state.conv = null;
+  $("conversation-view").hidden = true;
+  $("conversation-empty").hidden = false;
+}
+
+function saveDraft() {
+  if (state.openId) state.drafts.set(state.openId, $("reply-input").value);
+}
+
+/* Snapshots carry the latest state of listed conversations; keep the open header in step
+ * and refresh the trail when the routing changed (transfer, offer expiry, …). */
+function syncOpenConversation(conversations) {
+  if (!state.conv) return;
+  const fresh = conversations.find((c) => c.id === state.openId);
+  if (!fresh) return;
+  const old = state.conv;
+  const moved = fresh.state !== old.state || fresh.queue !== old.queue || fresh.assigned_agent !== old.assigned_agent;
+  state.conv = { ...old, ...fresh, contact: fresh.contact || old.contact };
+  renderConvHeader();
+  if (moved) refreshEvents();
+}
+
+function renderConvHeader() {
+  const conv = state.conv;
+  if (!conv) return;
+  const me = state.agent?.username;
+  $("conv-contact").textContent = conv.contact?.display_name || "시민";
+  $("conv-assigned").textContent = conv.assigned_agent ? `담당: ${conv.assigned_agent}` : "미배정";
+  $("conv-channel").textContent = label("channel", conv.channel);
+  setSelectValue($("language-select"), conv.language);
+  setSelectValue($("category-select"), conv.category);
+  $("conv-queue").textContent = conv.queue ? label("queue", conv.queue) : "-";
+  // Korean label for people, the code for scripts and supervisors who grep logs.
+  const stateNode = $("conversation-state");
+  stateNode.textContent = `${label("state", conv.state)} (${conv.state})`;
+  stateNode.dataset.state = conv.state;
+  $("conv-priority").textContent = String(conv.priority ?? 0);
+
+  const claimable = conv.state === "queued" || (conv.state === "offered" && conv.assigned_agent === me);
+  const claimButtonNode = $("view-claim-button");
+  claimButtonNode.hidden = !claimable;
+  claimButtonNode.textContent = conv.state === "offered" ? "수락" : "가져오기";
+}
+
+async function patchConversation(field, select) {
+  if (!state.conv) return;
+  const previous = state.conv[field];
+  try {
+    const conv = await api("PATCH", convPath(state.conv.id), { [field]: select.value });
+    applyConversation(conv);
+    toast("변경되었습니다.");
+  } catch (err) {
+    setSelectValue(select, previous);
+    toastError(err);
+  }
+}
+
+/* A write answered with the conversation: show it and re-read the trail it added to. */
+function applyConversation(conv) {
+  if (!conv || conv.id !== state.openId) return;
+  state.conv = { ...state.conv, ...conv };
+  renderConvHeader();
+  refreshEvents();
+}
+
+// ---------------------------------------------------------------- messages
+
+function compareMessages(a, b) {
+  const ta = toMs(a.created_at) ?? 0;
+  const tb = toMs(b.created_at) ?? 0;
+  if (ta !== tb) return ta - tb;
+  return String(a.id).localeCompare(String(b.id), undefined, { numeric: true });
+}
+
+function renderMessages(messages) {
+  for (const message of messages) state.messages.set(String(message.id), message);
+  const sorted = [...state.messages.values()].sort(compareMessages);
+  state.messageEls = new Map(sorted.map((m) => [String(m.id), messageItem(m)]));
+  $("message-list").replaceChildren(...state.messageEls.values());
+  scrollMessages(true);
+}
+
+/* Add a new message or replace one we have (a delivery status change re-sends it). */
+function upsertMessage(message) {
+  const id = String(message.id);
+  const node = messageItem(message);
+  const existing = state.messageEls.get(id);
+  state.messages.set(id, message);
+  state.messageEls.set(id, node);
+  if (existing) {
+    existing.replaceWith(node);
+    return;
+  }
+  const list = $("message-list");
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  list.append(node);
+  scrollMessages(nearBottom || message.author === "agent");
+}
+
+function scrollMessages(force) {
+  const list = $("message-list");
+  if (force) list.scrollTop = list.scrollHeight;
+}
+
+function authorLabel(message) {
+  if (message.author === "agent" && message.agent) return `상담사 ${message.agent}`;
+  return label("author", message.author);
+}
+
+function messageItem(message) {
+  const outbound = message.direction === "out";
+  return h("li", {
+    className: `message author-${message.author} ${outbound ? "out" : "in"}`,
+    "data-testid": "message", "data-author": message.author, "data-message-id": message.id,
+    "data-status": message.status,
+  },
+    h("div", { className: "message-meta" },
+      h("span", { className: "message-author" }, authorLabel(message)),
+      h("time", { dateTime: message.created_at }, fmtClock(message.created_at))),
+    h("div", { className: "message-text" }, message.text ?? ""),
+    message.translation ? h("div", { className: "message-translation" }, `번역: ${message.translation}`) : null,
+    outbound && message.status
+      ? h("div", { className: `message-status status-${message.status}` }, label("status", message.status))
+      : null);
+}
+
+async function sendReply() {
+  const input = $("reply-input");
+  const text = input.value.trim();
+  const id = state.openId;
+  if (!text || !id || state.sending) return;
+  state.sending = true;
+  $("reply-send").disabled = true;
+  try {
+    const message = await api("POST", convPath(id, "/messages"), { text });
+    state.drafts.delete(id);
+    if (state.openId === id) {
+      input.value = "";
+      upsertMessage(message);
+    }
+  } catch (err) {
+    toastError(err); // the text stays in the box so nothing typed is lost
+  } finally {
+    state.sending = false;
+    $("reply-send").disabled = false;
+    input.focus();
+  }
+}
+
+/* Enter sends, Shift+Enter breaks the line. Never while a Korean IME is composing a
+ * syllable: that Enter only commits the syllable. */
+function onReplyKeydown(event) {
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+  event.preventDefault();
+  sendReply();
+}
+
+// ---------------------------------------------------------------- events and history
+
+async function refreshEvents() {
+  const id = state.openId;
+  if (!id) return;
+  try {
+    const data = await api("GET", convPath(id, "/events"));
+    if (state.openId === id) renderEvents(data.events || []);
+  } catch {
+    // The trail is informative only; the next refresh will try again.
+  }
+}
+
+function eventDetail(data) {
+  return Object.entries(data || {})
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(", ");
+}
+
+function renderEvents(events) {
+  $("event-list").replaceChildren(...events.map((event) => {
+    const detail = eventDetail(event.data);
+    return h("li", { className: "event", "data-type": event.type },
+      h("time", { dateTime: event.at }, fmtDateTime(event.at)),
+      h("strong", {}, LABELS.event[event.type] ? `${LABELS.event[event.type]} (${event.type})` : event.type),
+      h("span", { className: "muted" }, event.actor ? `· ${event.actor}` : ""),
+      detail ? h("div", { className: "event-data" }, detail) : null);
+  }));
+}
+
+async function loadHistory(conv, seq) {
+  const contactId = conv.contact?.id;
+  if (!contactId) return;
+  try {
+    const data = await api("GET", `/api/v1/contacts/${enc(contactId)}/history`);
+    if (seq !== state.openSeq) return;
+    const earlier = (data.conversations || []).filter((c) => c.id !== conv.id);
+    $("history-count").textContent = `(${earlier.length}건)`;
+    $("history-list").replaceChildren(...earlier.map(historyItem));
+  } catch (err) {
+    if (seq === state.openSeq) $("history-count").textContent = "(불러오기 실패)";
+  }
+}
+
+function historyItem(conv) {
+  const summary = [
+    fmtDateTime(conv.created_at), label("channel", conv.channel), label("category", conv.category),
+    conv.disposition ? label("disposition", conv.disposition) : label("state", conv.state),
+  ].join(" · ");
+  return h("li", { className: "history-item", "data-conversation-id": conv.id },
+    h("details", {},
+      h("summary", {}, summary),
+      h("ol", { className: "history-messages" }, (conv.messages || []).map((m) =>
+        h("li", { className: `author-${m.author}` },
+          h("span", { className: "message-author" }, `${authorLabel(m)} ${fmtClock(m.created_at)}`),
+          " ", m.text ?? "")))));
+}
+
+// ---------------------------------------------------------------- conversation actions
+
+async function conversationAction(tail, body, doneText) {
+  if (!state.openId) return null;
+  try {
+    const conv = await api("POST", convPath(state.openId, tail), body);
+    applyConversation(conv);
+    toast(doneText);
+    return conv;
+  } catch (err) {
+    toastError(err);
+    return null;
+  }
+}
+
+async function transfer(event) {
+  event.preventDefault();
+  const agent = $("transfer-agent-input").value.trim();
+  const body = agent ? { agent } : { queue: $("transfer-queue-select").value };
+  const target = agent || label("queue", body.queue);
+  if (await conversationAction("/transfer", body, `${target}(으)로 이관했습니다.`)) {
+    $("transfer-agent-input").value = "";
+  }
+}
+
+async function resolve(event) {
+  event.preventDefault();
+  const disposition = $("disposition-select").value;
+  if (await conversationAction("/resolve", { disposition }, `상담을 종료했습니다: ${label("disposition", disposition)}`)) {
+    state.drafts.delete(state.openId);
+  }
+}
+
+async function flag(event) {
+  event.preventDefault();
+  const reason = $("flag-reason").value.trim();
+  if (!reason) return;
+  const action = $("flag-action").value;
+  if (await conversationAction("/flag", { reason, action }, "악성민원으로 등록했습니다.")) {
+    $("flag-form").hidden = true;
+    $("flag-reason").value = "";
+  }
+}
+
+function toggleFlagForm() {
+  const form = $("flag-form");
+  form.hidden = !form.hidden;
+  if (!form.hidden) $("flag-reason").focus();
+}
+
+// ---------------------------------------------------------------- knowledge base
+
+async function kbSearch(event) {
+  event.preventDefault();
+  const q = $("kb-search-input").value.trim();
+  if (!q) return;
+  try {
+    const params = new URLSearchParams({ q, lang: "ko", limit: "5" });
+    const data = await api("GET", `/api/v1/kb/search?${params}`);
+    state.kbResults = data.results || [];
+    state.kbArticle = null;
+    $("kb-article").hidden = true;
+    renderKbResults();
+  } catch (err) {
+    toastError(err);
+  }
+}
+
+function renderKbResults() {
+  const list = $("kb-results");
+  $("kb-insert-button").disabled = state.kbResults.length === 0;
+  if (!state.kbResults.length) {
+    list.replaceChildren(h("li", { className: "empty" }, "검색 결과가 없습니다."));
+    return;
+  }
+  list.replaceChildren(...state.kbResults.map((result) => {
+    const item = h("li", { className: "kb-result", tabindex: 0, "data-testid": "kb-result", "data-article-id": result.id },
+      h("div", { className: "kb-title" }, result.title ?? ""),
+      h("div", { className: "muted" }, label("category", result.category)),
+      h("div", { className: "kb-snippet" }, result.snippet ?? ""));
+    item.addEventListener("click", () => loadArticle(result.id).catch(toastError));
+    item.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") loadArticle(result.id).catch(toastError);
+    });
+    return item;
+  }));
+}
+
+async function loadArticle(id) {
+  const article = await api("GET", `/api/v1/kb/articles/${enc(id)}`);
+  state.kbArticle = article;
+  $("kb-article-title").textContent = article.title ?? "";
+  $("kb-article-category").textContent = label("category", article.category);
+  $("kb-article-body").textContent = article.body ?? "";
+  $("kb-article").hidden = false;
+  document.querySelectorAll(".kb-result").forEach((item) => {
+    item.classList.toggle("selected", item.dataset.articleId === String(id));
+  });
+  return article;
+}
+
+/* One click: the open article, or else the best search result, goes into the reply box. */
+async function insertKb() {
+  if (!state.openId) {
+    toast("먼저 상담을 선택하세요.", "error");
+    return;
+  }
+  try {
+    const article = state.kbArticle || (state.kbResults[0] && await loadArticle(state.kbResults[0].id));
+    if (!article) return;
+    const input = $("reply-input");
+    const before = input.value.trimEnd();
+    input.value = before ? `${before}\n\n${article.body}` : article.body;
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  } catch (err) {
+    toastError(err);
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+function bindEvents() {
+  $("login-form").addEventListener("submit", login);
+  $("logout-button").addEventListener("click", logout);
+  $("presence-select").addEventListener("change", changePresence);
+  $("language-select").addEventListener("change", (e) => patchConversation("language", e.target));
+  $("category-select").addEventListener("change", (e) => patchConversation("category", e.target));
+  $("view-claim-button").addEventListener("click", (e) => state.openId && claim(state.openId, e.target));
+  $("flag-button").addEventListener("click", toggleFlagForm);
+  $("flag-cancel").addEventListener("click", () => { $("flag-form").hidden = true; });
+  $("flag-form").addEventListener("submit", flag);
+  $("reply-form").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
+  $("reply-input").addEventListener("keydown", onReplyKeydown);
+  $("transfer-form").addEventListener("submit", transfer);
+  $("resolve-form").addEventListener("submit", resolve);
+  $("kb-form").addEventListener("submit", kbSearch);
+  $("kb-insert-button").addEventListener("click", insertKb);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+else boot();

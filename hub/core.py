@@ -1,0 +1,69 @@
+"""The hub's parts, built once by the app factory and handed to whoever needs them."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from channels.base import ChannelAdapter
+from hub.auth import Auth
+from hub.bus import EventBus, Subscription
+from hub.config import Settings
+from hub.desk import Desk
+from hub.i18n.catalog import Catalog
+from hub.ingest import Ingest
+from hub.knowledge import KnowledgeBase
+from hub.model import Channel, Conversation, Inbound, IngestResult, Message
+from router.router import Router
+from store import conversations as store
+from store.db import Store
+
+
+@dataclass
+class Hub:
+    """Everything a request handler may need; also the port channel adapters talk to."""
+
+    settings: Settings
+    store: Store
+    bus: EventBus
+    catalog: Catalog
+    knowledge: KnowledgeBase
+    router: Router
+    ingest: Ingest
+    desk: Desk
+    auth: Auth
+    channels: dict[Channel, ChannelAdapter] = field(default_factory=dict)
+
+    async def receive(self, inbound: Inbound) -> IngestResult:
+        return await self.ingest.receive(inbound)
+
+    async def conversation(self, channel: Channel, sender: str) -> Conversation | None:
+        async with self.store.read() as session:
+            row = await store.latest_conversation(session, channel.value, sender)
+            return await store.conversation(session, row) if row else None
+
+    async def history(self, channel: Channel, sender: str) -> tuple[Conversation | None, list[Message]]:
+        async with self.store.read() as session:
+            row = await store.latest_conversation(session, channel.value, sender)
+            if row is None:
+                return None, []
+            return await store.conversation(session, row), await store.messages(session, row.id)
+
+    async def messages_after(self, channel: Channel, sender: str, after: int | None) -> list[Message]:
+        async with self.store.read() as session:
+            return await store.messages_for_sender(session, channel, sender, after)
+
+    async def citizen_left(self, channel: Channel, sender: str) -> Conversation | None:
+        current = await self.conversation(channel, sender)
+        return await self.desk.citizen_left(current.id) if current else None
+
+    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
+        return self.bus.subscribe()
+
+    def texts(self, language: str, prefix: str) -> dict[str, str]:
+        return self.catalog.texts(language, prefix)
+
+
+HUB = web.AppKey("hub", Hub)

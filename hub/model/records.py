@@ -1,0 +1,249 @@
+"""The conversation model as the rest of the hub sees it: plain, typed, serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.model.vocabulary import (
+    AgentState,
+    Author,
+    Channel,
+    ConversationState,
+    Direction,
+    MessageStatus,
+    Role,
+)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with zone, the API's only time format."""
+    return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class ChannelIdentity:
+    channel: Channel
+    external_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"channel": self.channel.value, "external_id": self.external_id}
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    display_name: str
+    identities: tuple[ChannelIdentity, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "identities": [i.to_json() for i in self.identities],
+        }
+
+
+@dataclass(frozen=True)
+class QuickReply:
+    """A button the citizen may tap; tapping sends `text` as their message."""
+
+    label: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"label": self.label, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    conversation_id: str
+    channel: Channel
+    direction: Direction
+    author: Author
+    text: str
+    language: str | None
+    status: MessageStatus
+    created_at: datetime
+    agent: str | None = None
+    translation: str | None = None
+    client_id: str | None = None
+    actions: tuple[QuickReply, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "direction": self.direction.value,
+            "author": self.author.value,
+            "agent": self.agent,
+            "text": self.text,
+            "language": self.language,
+            "translation": self.translation,
+            "created_at": iso(self.created_at),
+            "status": self.status.value,
+            "actions": [a.to_json() for a in self.actions],
+        }
+        if self.client_id:
+            data["client_id"] = self.client_id
+        return data
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    channel: Channel
+    state: ConversationState
+    contact: Contact
+    sender: str
+    language: str | None
+    category: str | None
+    queue: str | None
+    priority: int
+    assigned_agent: str | None
+    created_at: datetime
+    queued_at: datetime | None = None
+    offer_expires_at: datetime | None = None
+    answered_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    disposition: str | None = None
+    bot_failures: int = 0
+    queue_position: int | None = None
+    last_message: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "channel": self.channel.value,
+            "state": self.state.value,
+            "language": self.language,
+            "category": self.category,
+            "queue": self.queue,
+            "priority": self.priority,
+            "assigned_agent": self.assigned_agent,
+            "contact": self.contact.to_json(),
+            "created_at": iso(self.created_at),
+            "queued_at": iso(self.queued_at),
+            "offer_expires_at": iso(self.offer_expires_at),
+            "answered_at": iso(self.answered_at),
+            "first_response_at": iso(self.first_response_at),
+            "resolved_at": iso(self.resolved_at),
+            "disposition": self.disposition,
+            "queue_position": self.queue_position,
+            "last_message": self.last_message,
+        }
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    state: AgentState
+    skills: tuple[str, ...]
+    languages: tuple[str, ...]
+    capacity: dict[str, int]
+    idle_since: datetime | None = None
+    active_conversations: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "role": self.role.value,
+            "state": self.state.value,
+            "skills": list(self.skills),
+            "languages": list(self.languages),
+            "capacity": dict(self.capacity),
+            "active_conversations": self.active_conversations,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    actor: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "actor": self.actor, "at": iso(self.at), "data": self.data}
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: str
+    bot_first: bool
+    sla_seconds: int
+    waiting: int = 0
+    longest_wait_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "bot_first": self.bot_first,
+            "sla_seconds": self.sla_seconds,
+            "waiting": self.waiting,
+            "longest_wait_seconds": round(self.longest_wait_seconds, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Article:
+    """A knowledge-base entry (표준상담DB): what agents and the bot answer from."""
+
+    id: str
+    category: str
+    title: str
+    body: str
+    keywords: tuple[str, ...] = ()
+    language: str = "ko"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "title": self.title,
+            "body": self.body,
+            "keywords": list(self.keywords),
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A citizen's message as every channel adapter hands it to ingest."""
+
+    channel: Channel
+    sender: str
+    text: str
+    provider_message_id: str | None = None
+    language: str | None = None
+    display_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A bot answer, as returned in the API channel's response."""
+
+    text: str
+    language: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "language": self.language}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    conversation_id: str
+    message_id: str
+    duplicate: bool
+    state: ConversationState
+    replies: tuple[Reply, ...] = ()

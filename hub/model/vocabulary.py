@@ -1,0 +1,118 @@
+"""The hub's fixed vocabulary (DESIGN.md): channels, languages, categories, states."""
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    KAKAO = "kakao"
+    TELEGRAM = "telegram"
+    WEBCHAT = "webchat"
+    API = "api"
+    SIGN_VIDEO = "sign_video"
+
+    @property
+    def kind(self) -> str:
+        """Capacity is counted per channel kind: a video call takes a whole agent."""
+        return "video" if self is Channel.SIGN_VIDEO else "chat"
+
+
+class Language(StrEnum):
+    KO = "ko"
+    EN = "en"
+    ZH = "zh"
+    JA = "ja"
+    VI = "vi"
+    MN = "mn"
+
+
+class Category(StrEnum):
+    TRANSPORT = "transport"
+    WATER = "water"
+    CITY = "city"
+    DISTRICT = "district"
+    OTHER = "other"
+
+
+class ConversationState(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+    @property
+    def waiting(self) -> bool:
+        return self in (ConversationState.QUEUED, ConversationState.OFFERED)
+
+
+class Disposition(StrEnum):
+    RESOLVED = "resolved"
+    DIRECTORY = "directory"
+    CONNECTED = "connected"
+    TRANSFERRED = "transferred"
+    CALLBACK = "callback"
+
+
+class AgentState(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    BREAK = "break"
+    OFFLINE = "offline"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    def at_least(self, other: "Role") -> bool:
+        order = [Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
+        return order.index(self) >= order.index(other)
+
+
+class Author(StrEnum):
+    CITIZEN = "citizen"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class MessageStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class EventType(StrEnum):
+    """Every change of a conversation is stored as one of these, in order."""
+
+    CREATED = "created"
+    LANGUAGE_SET = "language_set"
+    CATEGORY_SET = "category_set"
+    BOT_ANSWERED = "bot_answered"
+    BOT_FAILED = "bot_failed"
+    HANDED_OFF = "handed_off"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    OFFER_EXPIRED = "offer_expired"
+    ACCEPTED = "accepted"
+    FIRST_RESPONSE = "first_response"
+    TRANSFERRED = "transferred"
+    PRIORITY_SET = "priority_set"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    ABANDONED = "abandoned"
+    CITIZEN_LEFT = "citizen_left"
+    FLAGGED = "flagged"
+
+
+SPECIAL_QUEUES = ("foreign_language", "sign_language")
+QUEUE_NAMES: tuple[str, ...] = tuple(c.value for c in Category) + SPECIAL_QUEUES

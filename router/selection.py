@@ -1,0 +1,38 @@
+"""Chooses the agent who takes a waiting conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
+from hub.model import Agent, AgentState, Channel
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def can_take(agent: Agent, queue: str, language: str | None, channel: Channel, held: Mapping[str, int]) -> bool:
+    """An available agent with the queue as a skill, the language, and free capacity."""
+    kind = channel.kind
+    return (
+        agent.state is AgentState.AVAILABLE
+        and queue in agent.skills
+        and (language or "ko") in agent.languages
+        and held.get(kind, 0) < agent.capacity.get(kind, 0)
+    )
+
+
+def choose_agent(
+    agents: Iterable[Agent],
+    queue: str,
+    language: str | None,
+    channel: Channel,
+    held: Mapping[str, Mapping[str, int]],
+    excluded: frozenset[str] = frozenset(),
+) -> Agent | None:
+    """Longest idle first among the agents who can take the conversation."""
+    candidates = [
+        agent
+        for agent in agents
+        if agent.id not in excluded and can_take(agent, queue, language, channel, held.get(agent.id, {}))
+    ]
+    return min(candidates, key=lambda agent: (agent.idle_since or _NEVER, agent.username), default=None)
