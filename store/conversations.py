@@ -143,7 +143,7 @@ async def agent_usernames(session: AsyncSession, agent_ids: set[str]) -> dict[st
     if not agent_ids:
         return {}
     rows = await session.execute(select(AgentRow.id, AgentRow.username).where(AgentRow.id.in_(agent_ids)))
-    return {agent_id: username for agent_id, username in rows.tuples()}
+    return {agent_id: username for agent_id, username in rows}
 
 
 async def conversations(session: AsyncSession, rows: list[ConversationRow]) -> list[Conversation]:
@@ -241,7 +241,7 @@ async def waiting_by_queue(session: AsyncSession) -> dict[str, tuple[int, dateti
         .where(ConversationRow.state.in_(WAITING_STATES))
         .group_by(ConversationRow.queue)
     )
-    return {queue: (int(count), oldest) for queue, count, oldest in rows.tuples() if queue}
+    return {queue: (int(count), oldest) for queue, count, oldest in rows if queue}
 
 
 async def held_by_agent(session: AsyncSession) -> dict[str, dict[str, int]]:
@@ -252,7 +252,7 @@ async def held_by_agent(session: AsyncSession) -> dict[str, dict[str, int]]:
         .group_by(ConversationRow.assigned_agent_id, ConversationRow.channel)
     )
     held: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for agent_id, channel, count in rows.tuples():
+    for agent_id, channel, count in rows:
         held[agent_id][Channel(channel).kind] += int(count)
     return held
 

@@ -31,20 +31,20 @@ async def summary(session: AsyncSession, start: datetime, end: datetime) -> dict
 
     async def count_by(column: object) -> dict[str, int]:
         rows = await session.execute(select(column, func.count()).where(*in_range).group_by(column))
-        return {str(key) if key is not None else "unknown": int(n) for key, n in rows.tuples()}
+        return {str(key) if key is not None else "unknown": int(n) for key, n in rows}
 
     contacts = int(await session.scalar(select(func.count()).select_from(ConversationRow).where(*in_range)) or 0)
     dispositions = await count_by(ConversationRow.disposition)
     dispositions.pop("unknown", None)
     by_agent = sum(dispositions.values())
-    sla = {name: seconds for name, seconds in (await session.execute(select(QueueRow.name, QueueRow.sla_seconds))).tuples()}
+    sla = {name: seconds for name, seconds in (await session.execute(select(QueueRow.name, QueueRow.sla_seconds)))}
     waited = await session.execute(
         select(ConversationRow.queue, ConversationRow.queued_at, ConversationRow.answered_at, ConversationRow.abandoned)
         .where(*in_range, ConversationRow.queued_at.is_not(None))
     )
     waits: list[float] = []
     within_sla = abandoned = 0
-    for queue, queued_at, answered_at, was_abandoned in waited.tuples():
+    for queue, queued_at, answered_at, was_abandoned in waited:
         if answered_at is not None:
             wait = max(0.0, (answered_at - queued_at).total_seconds())
             waits.append(wait)
@@ -79,4 +79,4 @@ async def resolved_between(session: AsyncSession, start: datetime, end: datetime
                ConversationRow.disposition.is_not(None))
         .group_by(ConversationRow.disposition)
     )
-    return Counter({disposition: int(n) for disposition, n in rows.tuples()})
+    return Counter({disposition: int(n) for disposition, n in rows})

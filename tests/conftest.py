@@ -1,0 +1,101 @@
+"""Shared fixtures: the hub on a real SQLite file and on a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.app import create_app
+from hub.config import Settings
+from hub.core import HUB, Hub
+from router.router import RouterSettings
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+DEMO_PASSWORD = "dasan120"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each engine the hub supports."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+        return
+    name = f"dasan_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def test_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a hub under test: fast router clock, demo data loaded."""
+    router = overrides.pop("router", RouterSettings(sweep_interval_seconds=0.1, offer_timeout_seconds=30))
+    return Settings(database_url=database_url, router=router, **overrides)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient]:
+    """An HTTP client on a running hub with the demo agents and knowledge base."""
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def hub(client: TestClient) -> Hub:
+    return client.app[HUB]
+
+
+async def login(client: TestClient, username: str, available: bool = True) -> dict[str, str]:
+    """Bearer headers for a demo agent, optionally set available."""
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert response.status == 200, await response.text()
+    headers = {"Authorization": f"Bearer {(await response.json())['token']}"}
+    if available:
+        response = await client.post("/api/v1/me/state", json={"state": "available"}, headers=headers)
+        assert response.status == 200
+    return headers
+
+
+async def citizen_says(client: TestClient, sender: str, text: str, message_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Post a citizen's message on the API channel and return the hub's answer."""
+    body = {"sender": sender, "text": text, "message_id": message_id or uuid.uuid4().hex, **extra}
+    response = await client.post("/api/v1/channels/api/messages", json=body)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.05) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await predicate()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parent.parent
