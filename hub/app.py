@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from aiohttp import web
+from argon2 import PasswordHasher
 
 from channels.api.adapter import ApiChannel
 from channels.base import BackgroundWork
@@ -50,7 +51,7 @@ def build_hub(settings: Settings) -> Hub:
     knowledge_base = KnowledgeBase(store, KoreanTokenizer())
     bot = KnowledgeBot(knowledge_base, settings.bot_min_confidence)
     router = Router(store, bus, bot, catalog, settings.router)
-    auth = Auth(store)
+    auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(
         settings=settings,
         store=store,

@@ -38,9 +38,11 @@ class Login:
 
 
 class Auth:
-    def __init__(self, store: Store, token_lifetime: timedelta = timedelta(hours=12)) -> None:
+    def __init__(
+        self, store: Store, hasher: PasswordHasher | None = None, token_lifetime: timedelta = timedelta(hours=12)
+    ) -> None:
         self._store = store
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()
         self._lifetime = token_lifetime
 
     def hash_password(self, password: str) -> str:

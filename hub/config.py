@@ -26,6 +26,9 @@ class Settings:
     router: RouterSettings = field(default_factory=RouterSettings)
     secure_cookies: bool = False
     api_channel_key: str | None = None
+    # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -54,6 +54,8 @@ class Plan:
     queue: str | None = None
     turn: BotTurn | None = None
     bot: str | None = None
+    notice: str | None = None
+    """A catalogue key the bot says before handing over."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class Router:
             return Plan(Step.HANDOFF, f"the {queue} queue is served by people only", queue)
         language = conversation.language or "ko"
         if not self._bot.speaks(language):
-            return Plan(Step.HANDOFF, f"the bot cannot answer in {language}", queue)
+            return Plan(Step.HANDOFF, f"the bot cannot answer in {language}", queue, notice="bot.handoff_language")
         turn = await self._ask_bot(conversation, text, language)
         if turn.wants_handoff:
             return Plan(Step.HANDOFF, "the bot handed over", queue, turn, self._bot.name)
@@ -153,6 +155,9 @@ class Router:
                                                     self._catalog.text("bot.not_found", language), now,
                                                     in_reply_to=inbound.id, actions=ask_person))
         elif plan.step is Step.HANDOFF and plan.queue:
+            if plan.notice:
+                replies.append(await store.add_outbound(session, row, Author.BOT, self._catalog.text(plan.notice, language),
+                                                        now, in_reply_to=inbound.id))
             store.add_event(session, row.id, EventType.HANDED_OFF, ROUTER, now, reason=plan.reason,
                             queue=plan.queue, summary=turn.summary if turn else None)
             replies.append(await self.enqueue(session, row, plan.queue, plan.reason, now, in_reply_to=inbound.id))

@@ -40,15 +40,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await admin.close()
 
 
-def test_settings(database_url: str, **overrides: Any) -> Settings:
+def hub_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for a hub under test: fast router clock, demo data loaded."""
     router = overrides.pop("router", RouterSettings(sweep_interval_seconds=0.1, offer_timeout_seconds=30))
+    overrides.setdefault("argon2_memory_kib", 1024)
+    overrides.setdefault("argon2_time_cost", 1)
     return Settings(database_url=database_url, router=router, **overrides)
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
+    return hub_settings(database_url)
 
 
 @pytest.fixture
