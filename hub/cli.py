@@ -16,7 +16,7 @@ from hub import directory
 from hub.app import build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
-from hub.errors import HubError
+from hub.errors import HubError, invalid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +94,7 @@ async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
 
 async def _import(hub: Hub, path: Path) -> None:
     if not path.is_file():
-        raise HubError(2, "not_found", f"{path} is not a file.")
+        raise invalid(f"{path} is not a file.")
     articles = directory.read_articles(path)
     batch = 200
     for start in range(0, len(articles), batch):

@@ -18,6 +18,7 @@ from hub.knowledge import KnowledgeBase
 from hub.locks import KeyedLocks
 from hub.model import (
     Author,
+    Category,
     Conversation,
     ConversationState,
     Direction,
@@ -28,7 +29,7 @@ from hub.model import (
     MessageStatus,
     Reply,
 )
-from router.categories import guess_category
+from router.categories import CategoryGuess, guess_category
 from router.router import Changes, Router, Step, publish_messages
 from store import conversations as store
 from store.db import Store
@@ -91,18 +92,22 @@ class Ingest:
             )
 
     async def _store_once(self, inbound: Inbound) -> _Stored:
-        hint = await self._knowledge_category(inbound.text)
         try:
-            return await self._persist(inbound, hint)
+            return await self._persist(inbound)
         except IntegrityError:
             # Another process stored the same provider message first.
-            return await self._persist(inbound, hint)
+            return await self._persist(inbound)
 
-    async def _knowledge_category(self, text: str) -> str | None:
+    async def _guess_category(self, text: str) -> CategoryGuess | None:
+        """Keywords first; else the category of a confident knowledge-base match."""
+        if guess := guess_category(text):
+            return guess
         hits = await self._knowledge.search(text, "ko", limit=1)
-        return hits[0].article.category if hits and hits[0].confidence >= 0.5 else None
+        if hits and hits[0].confidence >= 0.5:
+            return CategoryGuess(Category(hits[0].article.category), f"knowledge-base article {hits[0].article.id}")
+        return None
 
-    async def _persist(self, inbound: Inbound, knowledge_category: str | None) -> _Stored:
+    async def _persist(self, inbound: Inbound) -> _Stored:
         changes = Changes()
         now = utcnow()
         channel = inbound.channel.value
@@ -120,7 +125,7 @@ class Ingest:
             row, requeue = await self._open_conversation(session, contact.id, inbound, now)
             language = self._set_language(session, row, inbound, now)
             if row.category is None:
-                guess = guess_category(inbound.text, knowledge_category)
+                guess = await self._guess_category(inbound.text)
                 if guess:
                     row.category, row.category_source = guess.category.value, "detected"
                     store.add_event(session, row.id, EventType.CATEGORY_SET, CITIZEN, now,
@@ -135,8 +140,7 @@ class Ingest:
             new_messages = [message]
             if requeue:
                 new_messages.append(await self._router.enqueue(session, row, requeue, "reopened", now, message.id))
-            await publish_messages(session, row, new_messages, changes)
-            record = await store.conversation(session, row)
+            record = await publish_messages(session, row, new_messages, changes)
         changes.publish_to(self._bus)
         return _Stored(record, message.id, False)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from hub.model import Category
 
-# Words that point to a category in each of the six languages. Korean messages are also
-# matched against the knowledge base, which knows far more words than this list.
+# Words that point to a category in each of the six languages. Ingest falls back on the
+# knowledge base, which knows far more Korean words than this list.
 _KEYWORDS: dict[Category, list[str]] = {
     Category.TRANSPORT: [
         "버스", "지하철", "따릉이", "자전거", "택시", "교통", "주차", "주정차", "분실물", "유실물", "교통카드", "티머니", "정류장", "환승", "심야",
@@ -63,15 +63,11 @@ def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def guess_category(text: str, knowledge_category: str | None = None) -> CategoryGuess | None:
-    """The category of a message, from keywords, else from the best knowledge-base match."""
+def guess_category(text: str) -> CategoryGuess | None:
+    """The category a message's keywords point to, if any."""
     normal = _normalise(text)
     scores = {
         category: [word for word in words if word in normal] for category, words in _KEYWORDS.items()
     }
     best = max(scores, key=lambda category: len(scores[category]))
-    if scores[best]:
-        return CategoryGuess(best, f"keywords: {', '.join(scores[best][:3])}")
-    if knowledge_category:
-        return CategoryGuess(Category(knowledge_category), "knowledge-base match")
-    return None
+    return CategoryGuess(best, f"keywords: {', '.join(scores[best][:3])}") if scores[best] else None

@@ -270,9 +270,12 @@ class Router:
             await asyncio.sleep(self.settings.sweep_interval_seconds)
 
 
-async def publish_messages(session: AsyncSession, row: ConversationRow, messages: list[MessageRow], changes: Changes) -> None:
-    """Queue bus events for new messages and the conversation they changed."""
-    record = await store.conversation(session, row)
+async def publish_messages(
+    session: AsyncSession, row: ConversationRow, messages: list[MessageRow], changes: Changes
+) -> Conversation:
+    """Queue bus events for new messages and the conversation they changed; returns its record."""
+    record = await store.conversation(session, row, messages[-1] if messages else None)
     for message in await store.message_records(session, messages):
         changes.events.append(MessageAdded(record, message))
     changes.events.append(ConversationChanged(record))
+    return record

@@ -131,12 +131,17 @@ async def queue_position(session: AsyncSession, row: ConversationRow) -> int | N
 
 
 async def contact(session: AsyncSession, contact_id: str) -> Contact:
-    row = await session.get(ContactRow, contact_id)
-    assert row is not None
-    identities = list(
-        await session.scalars(select(ChannelIdentityRow).where(ChannelIdentityRow.contact_id == contact_id))
-    )
-    return contact_record(row, identities)
+    rows = (
+        await session.execute(
+            select(ContactRow, ChannelIdentityRow)
+            .join(ChannelIdentityRow, ChannelIdentityRow.contact_id == ContactRow.id)
+            .where(ContactRow.id == contact_id)
+            .order_by(ChannelIdentityRow.id)
+        )
+    ).all()
+    if not rows:  # a contact is created with its first identity, so this is a broken row
+        raise LookupError(f"contact {contact_id} has no channel identity")
+    return contact_record(rows[0][0], [identity for _, identity in rows])
 
 
 async def agent_usernames(session: AsyncSession, agent_ids: set[str]) -> dict[str, str]:
@@ -146,17 +151,23 @@ async def agent_usernames(session: AsyncSession, agent_ids: set[str]) -> dict[st
     return {agent_id: username for agent_id, username in rows}
 
 
-async def conversations(session: AsyncSession, rows: list[ConversationRow]) -> list[Conversation]:
-    """Full records for rows, with contact, agent, queue position and last message."""
+async def conversations(
+    session: AsyncSession, rows: list[ConversationRow], last: MessageRow | None = None
+) -> list[Conversation]:
+    """Full records for rows, with contact, agent, queue position and last message.
+
+    `last` saves a query when the caller has just added the last message of a single row.
+    """
     usernames = await agent_usernames(session, {r.assigned_agent_id for r in rows if r.assigned_agent_id})
     contacts: dict[str, Contact] = {}
     records = []
     for row in rows:
         if row.contact_id not in contacts:
             contacts[row.contact_id] = await contact(session, row.contact_id)
-        last = await session.scalar(
-            select(MessageRow).where(MessageRow.conversation_id == row.id).order_by(MessageRow.id.desc()).limit(1)
-        )
+        if last is None or last.conversation_id != row.id:
+            last = await session.scalar(
+                select(MessageRow).where(MessageRow.conversation_id == row.id).order_by(MessageRow.id.desc()).limit(1)
+            )
         records.append(
             conversation_record(
                 row,
@@ -169,8 +180,8 @@ async def conversations(session: AsyncSession, rows: list[ConversationRow]) -> l
     return records
 
 
-async def conversation(session: AsyncSession, row: ConversationRow) -> Conversation:
-    return (await conversations(session, [row]))[0]
+async def conversation(session: AsyncSession, row: ConversationRow, last: MessageRow | None = None) -> Conversation:
+    return (await conversations(session, [row], last))[0]
 
 
 async def list_conversations(

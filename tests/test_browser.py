@@ -6,6 +6,7 @@ data); Debian's Chromium is driven through Playwright with one browser context p
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -18,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Dialog, Locator, Page, async_playwright, expect
 
 pytestmark = pytest.mark.browser
 
@@ -133,20 +134,28 @@ async def _citizen_says(page: Page, text: str) -> None:
     await page.get_by_test_id("chat-input").fill(text)
     await page.get_by_test_id("chat-send").click()
     # The hub's echo replaces the pending bubble.
-    await expect(page.locator("[data-testid=chat-message][data-author=citizen][data-message-id]")
-                 .filter(has_text=text).last).to_be_visible()
+    await expect(_chat(page, "citizen", settled=True).filter(has_text=text).last).to_be_visible()
 
 
-def _chat(page: Page, author: str):
-    return page.locator(f"[data-testid=chat-message][data-author={author}]")
+def _chat(page: Page, author: str, settled: bool = False) -> Locator:
+    """Widget messages by author; `settled`: only those the hub has stored (not pending)."""
+    return page.locator(f"[data-testid=chat-message][data-author={author}]" + ("[data-message-id]" if settled else ""))
 
 
-def _console_messages(page: Page, author: str):
+def _console_messages(page: Page, author: str) -> Locator:
     return page.get_by_test_id("message-list").locator(f"[data-testid=message][data-author={author}]")
+
+
+def _texts(url: str) -> dict[str, str]:
+    """The widget's Korean texts as the hub serves them (they override the built-in ones)."""
+    with urllib.request.urlopen(f"{url}/webchat/i18n/ko.json", timeout=5) as response:
+        return json.load(response)
 
 
 async def test_citizen_and_agent_story(hub_url: str, browser: Browser) -> None:
     watch = PageWatch()
+    texts = _texts(hub_url)
+    queue_status = re.compile(re.escape(texts["widget.queue_position"]).replace(re.escape("{position}"), r"\d+"))
 
     # -- the agent logs in and becomes available -----------------------------------------
     agent_context, agent = await _person(browser, watch, "agent")
@@ -158,26 +167,35 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser) -> None:
     # -- the citizen opens the widget on the city page; the bot answers --------------------
     citizen_context, citizen = await _person(browser, watch, "citizen")
     await citizen.goto(f"{hub_url}/webchat/")
+    await expect(citizen.get_by_test_id("chat-panel")).to_be_hidden()
     await citizen.get_by_test_id("chat-launcher").click()
     await expect(citizen.get_by_test_id("chat-panel")).to_be_visible()
     question = "따릉이 대여 방법 알려주세요"
     await _citizen_says(citizen, question)
     bot_answer = _chat(citizen, "bot").filter(has_text="따릉이")
-    await expect(bot_answer.first).to_be_visible()
+    await expect(bot_answer).to_have_count(1)
     await expect(citizen.get_by_test_id("chat-status")).to_be_hidden()
 
-    # -- the citizen asks for a person: queue position and a system notice ---------------
-    ask = "상담사 연결해 주세요"
-    await _citizen_says(citizen, ask)
+    # -- the citizen taps "상담사 연결": queue position and a system notice -----------------
+    quick_reply = bot_answer.get_by_test_id("chat-action")
+    await expect(quick_reply).to_have_text("상담사 연결")
+    await quick_reply.click()
+    ask = "상담사 연결"
+    await expect(_chat(citizen, "citizen", settled=True).filter(has_text=ask)).to_have_count(1)
     await expect(citizen.get_by_test_id("chat-status")).to_be_visible()
-    await expect(citizen.get_by_test_id("chat-status")).to_contain_text(re.compile(r"대기 순번: \d"))
-    await expect(_chat(citizen, "system").filter(has_text="상담사").first).to_be_visible()
+    await expect(citizen.get_by_test_id("chat-status")).to_have_text(queue_status)
+    await expect(_chat(citizen, "system").filter(has_text="상담사 연결을 요청했습니다")).to_have_count(1)
 
     # -- the console is told over its WebSocket: the offer to kim, without a reload ------
     offer = agent.get_by_test_id("my-list").get_by_test_id("conversation-item")
-    await expect(offer).to_have_count(1)
+    try:
+        await expect(offer).to_have_count(1)
+    except AssertionError as error:
+        queued = await agent.get_by_test_id("queued-list").inner_text()
+        raise AssertionError(f"the offer never reached kim's list (queued list shows: {queued!r}); "
+                             "a console snapshot was lost?") from error
     await expect(offer).to_have_attribute("data-state", "offered")
-    await expect(offer).to_contain_text(ask)
+    await expect(offer).to_contain_text("웹채팅")
     await offer.get_by_test_id("claim-button").click()
     await expect(agent.get_by_test_id("conversation-view")).to_be_visible()
     await expect(agent.get_by_test_id("conversation-state")).to_have_attribute("data-state", "assigned")
@@ -187,7 +205,8 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser) -> None:
     await expect(_console_messages(agent, "bot").filter(has_text="따릉이")).to_have_count(1)
 
     # -- the citizen is told an agent joined ---------------------------------------------
-    await expect(citizen.get_by_test_id("chat-status")).to_have_text("상담사가 연결되었습니다.")
+    await expect(citizen.get_by_test_id("chat-status")).to_have_text(texts["widget.agent_joined"])
+    await expect(_chat(citizen, "system").filter(has_text="상담사가 연결되었습니다")).to_have_count(1)
 
     # -- the agent answers from the knowledge base, edits, sends --------------------------
     await agent.get_by_test_id("kb-search-input").fill("따릉이 대여")
@@ -198,17 +217,20 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser) -> None:
     await agent.get_by_test_id("kb-insert-button").click()
     reply_input = agent.get_by_test_id("reply-input")
     await expect(reply_input).to_have_value(re.compile("따릉이"))
-    article = await reply_input.input_value()
+    article = (await reply_input.input_value()).strip()
     greeting = "안녕하세요, 상담사 김민지입니다. 문의하신 따릉이 대여 방법 안내드립니다."
-    await reply_input.fill(f"{greeting}\n\n{article.strip()}")
+    await reply_input.fill(f"{greeting}\n\n{article}")
     await agent.get_by_test_id("reply-send").click()
     await expect(reply_input).to_have_value("")
     sent = _console_messages(agent, "agent").filter(has_text=greeting)
     await expect(sent).to_have_count(1)
 
+    # -- the citizen reads the agent's reply ----------------------------------------------
     agent_reply = _chat(citizen, "agent").filter(has_text=greeting)
     await expect(agent_reply).to_have_count(1)
-    await expect(agent_reply).to_contain_text(article.strip().splitlines()[0])
+    await expect(agent_reply).to_contain_text(article.splitlines()[-1])
+    # The widget was open, so the console reports the reply delivered.
+    await expect(sent).to_have_attribute("data-status", "delivered")
 
     # -- a citizen's markup stays text everywhere -----------------------------------------
     await _citizen_says(citizen, XSS)
@@ -228,19 +250,18 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser) -> None:
     await expect(citizen.get_by_test_id("chat-panel")).to_be_visible()
     for text in (question, ask, XSS):
         await expect(_chat(citizen, "citizen").filter(has_text=text)).to_have_count(1)
-    await expect(_chat(citizen, "bot").filter(has_text="따릉이").first).to_be_visible()
+    await expect(_chat(citizen, "bot").filter(has_text="따릉이")).to_have_count(1)
     await expect(_chat(citizen, "agent").filter(has_text=greeting)).to_have_count(1)
-    await expect(citizen.get_by_test_id("chat-status")).to_have_text("상담사가 연결되었습니다.")
+    await expect(citizen.get_by_test_id("chat-status")).to_have_text(texts["widget.agent_joined"])
     assert await citizen.evaluate("typeof window.__xss") == "undefined"
 
     # -- the agent resolves; the citizen sees the close -----------------------------------
     await agent.get_by_test_id("disposition-select").select_option("resolved")
     await agent.get_by_test_id("resolve-button").click()
     await expect(agent.get_by_test_id("conversation-state")).to_have_attribute("data-state", "resolved")
-    await expect(citizen.get_by_test_id("chat-status")).to_have_text(
-        "상담이 종료되었습니다. 이용해 주셔서 감사합니다.")
-    system_notices = _chat(citizen, "system")
-    await expect(system_notices.last).to_contain_text("종료")
+    await expect(agent.get_by_test_id("my-list")).to_contain_text("배정된 상담이 없습니다")
+    await expect(citizen.get_by_test_id("chat-status")).to_have_text(texts["widget.ended"])
+    await expect(_chat(citizen, "system").last).to_contain_text("상담이 종료되었습니다")
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     await agent.screenshot(path=str(SHOTS / "console.png"), full_page=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from chatbot.knowledge.tokenizer import KoreanTokenizer
@@ -23,7 +24,10 @@ class Hit:
 
 
 class BM25Index:
-    """Okapi BM25 over title, keywords and body; titles and keywords count double."""
+    """Okapi BM25 over title, keywords and body; titles and keywords count double.
+
+    Postings per term, so a search scores only the articles that share a term with it.
+    """
 
     K1 = 1.2
     B = 0.75
@@ -31,45 +35,39 @@ class BM25Index:
     def __init__(self, tokenizer: KoreanTokenizer, articles: list[Article]) -> None:
         self._tokenizer = tokenizer
         self._articles = articles
-        self._docs: list[Counter[str]] = []
-        self._lengths: list[int] = []
-        document_frequency: Counter[str] = Counter()
-        for article in articles:
+        self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths: list[int] = []
+        for position, article in enumerate(articles):
             heading = f"{article.title} {' '.join(article.keywords)}"
             terms = Counter(tokenizer.tokens(heading) * 2 + tokenizer.tokens(article.body))
-            self._docs.append(terms)
-            self._lengths.append(sum(terms.values()))
-            document_frequency.update(terms.keys())
+            for term, frequency in terms.items():
+                self._postings[term].append((position, frequency))
+            lengths.append(sum(terms.values()))
         count = len(articles)
-        self._average_length = (sum(self._lengths) / count) if count else 0.0
+        average = (sum(lengths) / count) if count else 1.0
+        self._norms = [self.K1 * (1 - self.B + self.B * length / average) for length in lengths]
         self._idf = {
-            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
+            term: math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
+            for term, postings in self._postings.items()
         }
+        # Unknown terms count as the rarest possible: a query about something the
+        # knowledge base never mentions must not look well covered.
+        self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
 
     def __len__(self) -> int:
         return len(self._articles)
 
-    def search(self, query: str, limit: int = 5, category: str | None = None) -> list[Hit]:
+    def search(self, query: str, limit: int = 5) -> list[Hit]:
         query_terms = set(self._tokenizer.tokens(query))
-        # Unknown terms count as the rarest possible: a query about something the
-        # knowledge base never mentions must not look well covered.
-        rarest = math.log(1 + (len(self._articles) + 0.5) / 0.5) if self._articles else 1.0
-        query_mass = sum(self._idf.get(term, rarest) for term in query_terms)
         if not query_terms or not self._articles:
             return []
-        hits: list[Hit] = []
-        for position, terms in enumerate(self._docs):
-            article = self._articles[position]
-            if category and article.category != category:
-                continue
-            matched = [term for term in query_terms if term in terms]
-            if not matched:
-                continue
-            norm = self.K1 * (1 - self.B + self.B * self._lengths[position] / self._average_length)
-            score = sum(
-                self._idf[term] * terms[term] * (self.K1 + 1) / (terms[term] + norm) for term in matched
-            )
-            confidence = sum(self._idf[term] for term in matched) / query_mass
-            hits.append(Hit(article, score, confidence))
-        hits.sort(key=lambda hit: hit.score, reverse=True)
-        return hits[:limit]
+        query_mass = sum(self._idf.get(term, self._unknown_idf) for term in query_terms)
+        scores: dict[int, float] = defaultdict(float)
+        matched_mass: dict[int, float] = defaultdict(float)
+        for term in query_terms & self._idf.keys():
+            idf = self._idf[term]
+            for position, frequency in self._postings[term]:
+                scores[position] += idf * frequency * (self.K1 + 1) / (frequency + self._norms[position])
+                matched_mass[position] += idf
+        best = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
+        return [Hit(self._articles[p], score, matched_mass[p] / query_mass) for p, score in best]

@@ -618,6 +618,10 @@ function applyConversation(conv) {
 
 // ---------------------------------------------------------------- messages
 
+/* How far an outbound message got; a status only ever moves forward. */
+const STATUS_RANK = { received: 0, queued: 1, sent: 2, delivered: 3, failed: 3 };
+const statusRank = (message) => STATUS_RANK[message?.status] ?? 0;
+
 function compareMessages(a, b) {
   const ta = toMs(a.created_at) ?? 0;
   const tb = toMs(b.created_at) ?? 0;
@@ -626,16 +630,23 @@ function compareMessages(a, b) {
 }
 
 function renderMessages(messages) {
-  for (const message of messages) state.messages.set(String(message.id), message);
+  for (const message of messages) {
+    const known = state.messages.get(String(message.id)); // pushed while the list loaded
+    if (!known || statusRank(message) >= statusRank(known)) state.messages.set(String(message.id), message);
+  }
   const sorted = [...state.messages.values()].sort(compareMessages);
   state.messageEls = new Map(sorted.map((m) => [String(m.id), messageItem(m)]));
   $("message-list").replaceChildren(...state.messageEls.values());
   scrollMessages(true);
 }
 
-/* Add a new message or replace one we have (a delivery status change re-sends it). */
+/* Add a new message or replace one we have (a delivery status change re-sends it).
+ * Copies arrive out of order: the WebSocket's "delivered" often beats the answer to our own
+ * POST, which still says "queued"; an older copy never replaces a newer one. */
 function upsertMessage(message) {
   const id = String(message.id);
+  const known = state.messages.get(id);
+  if (known && statusRank(message) < statusRank(known)) return;
   const node = messageItem(message);
   const existing = state.messageEls.get(id);
   state.messages.set(id, message);
