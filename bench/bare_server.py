@@ -8,8 +8,15 @@ from aiohttp import web
 
 async def handle(request: web.Request) -> web.Response:
     body = await request.json()
-    return web.json_response({"conversation_id": uuid.uuid4().hex, "message_id": body["message_id"],
-                              "duplicate": False, "state": "bot", "replies": []})
+    return web.json_response(
+        {
+            "conversation_id": uuid.uuid4().hex,
+            "message_id": body["message_id"],
+            "duplicate": False,
+            "state": "bot",
+            "replies": [],
+        }
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -23,8 +23,13 @@ from pathlib import Path
 import aiohttp
 
 HERE = Path(__file__).resolve().parent
-QUESTIONS = ["따릉이 대여 방법 알려주세요", "여권 재발급은 어디서 하나요?", "수도요금 자동이체 신청",
-             "쓰레기 무단투기 신고하려고요", "청년수당 신청 자격이 궁금해요"]
+QUESTIONS = [
+    "따릉이 대여 방법 알려주세요",
+    "여권 재발급은 어디서 하나요?",
+    "수도요금 자동이체 신청",
+    "쓰레기 무단투기 신고하려고요",
+    "청년수당 신청 자격이 궁금해요",
+]
 
 
 def free_port() -> int:
@@ -56,8 +61,11 @@ async def drive(url: str, senders: int, messages: int, label: str) -> dict[str, 
     async def citizen(session: aiohttp.ClientSession, number: int) -> None:
         nonlocal errors
         for m in range(messages):
-            body = {"sender": f"{label}-{number}", "text": QUESTIONS[(number + m) % len(QUESTIONS)],
-                    "message_id": f"{label}-{number}-{m}"}
+            body = {
+                "sender": f"{label}-{number}",
+                "text": QUESTIONS[(number + m) % len(QUESTIONS)],
+                "message_id": f"{label}-{number}-{m}",
+            }
             started = time.perf_counter()
             async with session.post(url + "/api/v1/channels/api/messages", json=body) as response:
                 await response.read()
@@ -80,8 +88,9 @@ async def drive(url: str, senders: int, messages: int, label: str) -> dict[str, 
 
 
 def start(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
 
 
 async def main() -> None:
@@ -108,11 +117,15 @@ async def main() -> None:
             results[label] = await drive(f"http://127.0.0.1:{port}", args.senders, args.messages, label.split()[0])
         print(f"{'':14}{'msg/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
         for label, figures in results.items():
-            print(f"{label:14}{figures['per_second']:10.1f}{figures['p50_ms']:10.1f}{figures['p99_ms']:10.1f}"
-                  f"{figures['errors']:8d}")
+            print(
+                f"{label:14}{figures['per_second']:10.1f}{figures['p50_ms']:10.1f}{figures['p99_ms']:10.1f}"
+                f"{figures['errors']:8d}"
+            )
         bare_figures, hub_figures = results["bare aiohttp"], results["dasan hub"]
-        print(f"{'hub / bare':14}{hub_figures['per_second'] / bare_figures['per_second']:10.3f}"
-              f"{hub_figures['p50_ms'] / bare_figures['p50_ms']:10.1f}{hub_figures['p99_ms'] / bare_figures['p99_ms']:10.1f}")
+        print(
+            f"{'hub / bare':14}{hub_figures['per_second'] / bare_figures['per_second']:10.3f}"
+            f"{hub_figures['p50_ms'] / bare_figures['p50_ms']:10.1f}{hub_figures['p99_ms'] / bare_figures['p99_ms']:10.1f}"
+        )
     finally:
         for process in (hub, bare):
             process.terminate()

@@ -11,7 +11,9 @@ class KnowledgeBot:
 
     name = "builtin"
 
-    def __init__(self, knowledge: ArticleSearch, min_confidence: float = 0.55, languages: frozenset[str] = frozenset({"ko"})) -> None:
+    def __init__(
+        self, knowledge: ArticleSearch, min_confidence: float = 0.55, languages: frozenset[str] = frozenset({"ko"})
+    ) -> None:
         self._knowledge = knowledge
         self._min_confidence = min_confidence
         self._languages = languages

@@ -63,8 +63,9 @@ def build_hub(settings: Settings) -> Hub:
         desk=Desk(store, bus, router, catalog),
         auth=auth,
     )
-    hub.channels.update({adapter.channel: adapter for adapter in (ApiChannel(hub, settings.api_channel_key),
-                                                                  WebchatChannel(hub))})
+    hub.channels.update(
+        {adapter.channel: adapter for adapter in (ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub))}
+    )
     return hub
 
 
@@ -111,8 +112,14 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_routes(adapter.routes())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
-    for table in (session.routes, conversations.routes, knowledge.routes, supervision.routes,
-                  console.routes, openapi_routes):
+    for table in (
+        session.routes,
+        conversations.routes,
+        knowledge.routes,
+        supervision.routes,
+        console.routes,
+        openapi_routes,
+    ):
         app.router.add_routes(table)
     app.router.add_static("/console/static/", console.STATIC)
     return app

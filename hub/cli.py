@@ -21,7 +21,9 @@ from hub.errors import HubError, invalid
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dasan", description="Dasan Hub, the citizen contact hub.")
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: DASAN_DATABASE_URL or SQLite under var/)")
+    parser.add_argument(
+        "--database", default=None, help="SQLAlchemy URL (default: DASAN_DATABASE_URL or SQLite under var/)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the hub")
@@ -50,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
-        settings = Settings.from_env(database_url=args.database, load_demo=not args.no_demo,
-                                     host=args.host, port=args.port)
+        settings = Settings.from_env(
+            database_url=args.database, load_demo=not args.no_demo, host=args.host, port=args.port
+        )
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)
@@ -82,8 +85,12 @@ async def _with_hub(settings: Settings, action: Callable[[Hub], Awaitable[None]]
 
 
 async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
-    fields: dict[str, object] = {"username": args.username, "password": args.password,
-                                 "display_name": args.name, "role": args.role}
+    fields: dict[str, object] = {
+        "username": args.username,
+        "password": args.password,
+        "display_name": args.name,
+        "role": args.role,
+    }
     if args.skills:
         fields["skills"] = [s.strip() for s in args.skills.split(",") if s.strip()]
     if args.languages:
@@ -98,7 +105,7 @@ async def _import(hub: Hub, path: Path) -> None:
     articles = directory.read_articles(path)
     batch = 200
     for start in range(0, len(articles), batch):
-        await hub.knowledge.load(articles[start:start + batch])
+        await hub.knowledge.load(articles[start : start + batch])
         done = min(start + batch, len(articles))
         print(f"\rimported {done}/{len(articles)} articles", end="", flush=True)
     print()
@@ -109,7 +116,9 @@ async def _search(hub: Hub, query: str, language: str, limit: int) -> None:
     if not hits:
         print("no matching article")
     for hit in hits:
-        print(f"{hit.score:6.2f}  {hit.confidence:4.2f}  [{hit.article.category}] {hit.article.id}  {hit.article.title}")
+        print(
+            f"{hit.score:6.2f}  {hit.confidence:4.2f}  [{hit.article.category}] {hit.article.id}  {hit.article.title}"
+        )
 
 
 if __name__ == "__main__":

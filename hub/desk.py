@@ -64,11 +64,15 @@ class Desk:
 
     def _require_holder(self, agent: Agent, row: ConversationRow) -> None:
         if row.state != ConversationState.ASSIGNED.value:
-            raise conflict(f"The conversation is {row.state}; only an assigned conversation can be answered or resolved.")
+            raise conflict(
+                f"The conversation is {row.state}; only an assigned conversation can be answered or resolved."
+            )
         if row.assigned_agent_id != agent.id and not agent.role.at_least(Role.SUPERVISOR):
             raise forbidden("Another agent holds this conversation.")
 
-    def _joined(self, session: AsyncSession, row: ConversationRow, agent_name: str, now: datetime) -> Awaitable[MessageRow]:
+    def _joined(
+        self, session: AsyncSession, row: ConversationRow, agent_name: str, now: datetime
+    ) -> Awaitable[MessageRow]:
         text = self._catalog.text("system.agent_joined", row.language, agent=agent_name)
         return store.add_outbound(session, row, Author.SYSTEM, text, now)
 
@@ -90,8 +94,9 @@ class Desk:
             row.assigned_agent_id = agent.id
             row.offer_expires_at = None
             row.answered_at = row.answered_at or now
-            store.add_event(session, row.id, EventType.ACCEPTED, _actor(agent), now, agent=agent.username,
-                            pulled_from_queue=pulled)
+            store.add_event(
+                session, row.id, EventType.ACCEPTED, _actor(agent), now, agent=agent.username, pulled_from_queue=pulled
+            )
             return [await self._joined(session, row, agent.display_name, now)]
 
         return await self._change(conversation_id, change)
@@ -117,7 +122,9 @@ class Desk:
         async with self._store.read() as session:
             return (await store.message_records(session, sent))[0]
 
-    async def transfer(self, agent: Agent, conversation_id: str, queue: str | None, to_agent: str | None) -> Conversation:
+    async def transfer(
+        self, agent: Agent, conversation_id: str, queue: str | None, to_agent: str | None
+    ) -> Conversation:
         """Move a conversation to another queue, or straight to a named agent."""
         if bool(queue) == bool(to_agent):
             raise invalid("Give either a queue or an agent to transfer to.")
@@ -131,14 +138,22 @@ class Desk:
                 self._require_holder(agent, row)
             await self._idle_from(session, row.assigned_agent_id, now)
             if queue:
-                store.add_event(session, row.id, EventType.TRANSFERRED, _actor(agent), now,
-                                from_queue=row.queue, to_queue=queue)
+                store.add_event(
+                    session, row.id, EventType.TRANSFERRED, _actor(agent), now, from_queue=row.queue, to_queue=queue
+                )
                 return [await self._router.enqueue(session, row, queue, f"transferred by {agent.username}", now)]
             target = await agent_store.by_username(session, to_agent or "")
             if target is None:
                 raise not_found(f"The agent {to_agent!r}")
-            store.add_event(session, row.id, EventType.TRANSFERRED, _actor(agent), now,
-                            from_queue=row.queue, to_agent=target.username)
+            store.add_event(
+                session,
+                row.id,
+                EventType.TRANSFERRED,
+                _actor(agent),
+                now,
+                from_queue=row.queue,
+                to_agent=target.username,
+            )
             row.state = ConversationState.ASSIGNED.value
             row.assigned_agent_id = target.id
             row.offer_expires_at = None
@@ -182,18 +197,40 @@ class Desk:
             actor = _actor(agent)
             if language is not None and language != row.language:
                 row.language, row.language_source = language, "agent"
-                store.add_event(session, row.id, EventType.LANGUAGE_SET, actor, now, language=language,
-                                reason="corrected by an agent")
+                store.add_event(
+                    session,
+                    row.id,
+                    EventType.LANGUAGE_SET,
+                    actor,
+                    now,
+                    language=language,
+                    reason="corrected by an agent",
+                )
             if category is not None and category != row.category:
                 row.category, row.category_source = category, "agent"
-                store.add_event(session, row.id, EventType.CATEGORY_SET, actor, now, category=category,
-                                reason="corrected by an agent")
+                store.add_event(
+                    session,
+                    row.id,
+                    EventType.CATEGORY_SET,
+                    actor,
+                    now,
+                    category=category,
+                    reason="corrected by an agent",
+                )
             if priority is not None and priority != row.priority:
                 row.priority = priority
                 store.add_event(session, row.id, EventType.PRIORITY_SET, actor, now, priority=priority)
             if row.state == ConversationState.QUEUED.value and queue_for(row) != row.queue:
-                store.add_event(session, row.id, EventType.TRANSFERRED, actor, now,
-                                from_queue=row.queue, to_queue=queue_for(row), reason="correction")
+                store.add_event(
+                    session,
+                    row.id,
+                    EventType.TRANSFERRED,
+                    actor,
+                    now,
+                    from_queue=row.queue,
+                    to_queue=queue_for(row),
+                    reason="correction",
+                )
                 row.queue = queue_for(row)
             return []
 
@@ -205,8 +242,15 @@ class Desk:
             raise invalid("Say why the conversation is abusive.", "missing_reason")
 
         async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            store.add_event(session, row.id, EventType.FLAGGED, _actor(agent), now,
-                            reason=reason.strip()[:500], action=action.strip()[:200])
+            store.add_event(
+                session,
+                row.id,
+                EventType.FLAGGED,
+                _actor(agent),
+                now,
+                reason=reason.strip()[:500],
+                action=action.strip()[:200],
+            )
             return []
 
         return await self._change(conversation_id, change)

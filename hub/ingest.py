@@ -71,8 +71,9 @@ class Ingest:
         async with self._order.hold((inbound.channel, inbound.sender)):
             stored = await self._store_once(inbound)
             if stored.duplicate:
-                return IngestResult(stored.conversation.id, str(stored.message_id), True,
-                                    stored.conversation.state, stored.replies)
+                return IngestResult(
+                    stored.conversation.id, str(stored.message_id), True, stored.conversation.state, stored.replies
+                )
             plan = await self._router.plan(stored.conversation, inbound.text)
             changes = Changes()
             async with self._store.write() as session:
@@ -80,14 +81,20 @@ class Ingest:
                 message = await session.get(MessageRow, stored.message_id)
                 assert row is not None and message is not None
                 replies = await self._router.apply(session, row, plan, message, utcnow())
-                if replies or plan.step is not Step.NONE:
-                    await publish_messages(session, row, replies, changes)
+                # A handoff makes the citizen's message matter to agents: publish it again with
+                # the conversation as it is now queued (subscribers keep messages by id).
+                published = [message, *replies] if plan.step is Step.HANDOFF else replies
+                if published or plan.step is not Step.NONE:
+                    await publish_messages(session, row, published, changes)
                 state = ConversationState(row.state)
             changes.publish_to(self._bus)
             if plan.step is Step.HANDOFF:
                 await self._router.dispatch()
             return IngestResult(
-                stored.conversation.id, str(stored.message_id), False, state,
+                stored.conversation.id,
+                str(stored.message_id),
+                False,
+                state,
                 tuple(Reply(reply.text, reply.language) for reply in replies),
             )
 
@@ -118,8 +125,12 @@ class Ingest:
                     row = await store.conversation_row(session, existing.conversation_id)
                     assert row is not None
                     replies = await store.replies_to(session, existing.id)
-                    return _Stored(await store.conversation(session, row), existing.id, True,
-                                   tuple(Reply(r.text, r.language) for r in replies))
+                    return _Stored(
+                        await store.conversation(session, row),
+                        existing.id,
+                        True,
+                        tuple(Reply(r.text, r.language) for r in replies),
+                    )
             display_name = inbound.display_name or f"{channel} {inbound.sender[-4:]}"
             contact = await store.ensure_contact(session, channel, inbound.sender, display_name, now)
             row, requeue = await self._open_conversation(session, contact.id, inbound, now)
@@ -128,14 +139,28 @@ class Ingest:
                 guess = await self._guess_category(inbound.text)
                 if guess:
                     row.category, row.category_source = guess.category.value, "detected"
-                    store.add_event(session, row.id, EventType.CATEGORY_SET, CITIZEN, now,
-                                    category=guess.category.value, reason=guess.reason)
+                    store.add_event(
+                        session,
+                        row.id,
+                        EventType.CATEGORY_SET,
+                        CITIZEN,
+                        now,
+                        category=guess.category.value,
+                        reason=guess.reason,
+                    )
             row.last_message_at = now
             message = await store.add_message(
-                session, conversation_id=row.id, channel=channel, sender=inbound.sender,
-                provider_message_id=inbound.provider_message_id, direction=Direction.IN.value,
-                author=Author.CITIZEN.value, text=inbound.text, language=language,
-                status=MessageStatus.RECEIVED.value, created_at=now,
+                session,
+                conversation_id=row.id,
+                channel=channel,
+                sender=inbound.sender,
+                provider_message_id=inbound.provider_message_id,
+                direction=Direction.IN.value,
+                author=Author.CITIZEN.value,
+                text=inbound.text,
+                language=language,
+                status=MessageStatus.RECEIVED.value,
+                created_at=now,
             )
             new_messages = [message]
             if requeue:
@@ -172,8 +197,15 @@ class Ingest:
         if inbound.language in _LANGUAGES and row.language_source != "agent":
             if row.language != inbound.language:
                 row.language, row.language_source = inbound.language, "citizen"
-                store.add_event(session, row.id, EventType.LANGUAGE_SET, CITIZEN, now,
-                                language=inbound.language, reason="the citizen's choice")
+                store.add_event(
+                    session,
+                    row.id,
+                    EventType.LANGUAGE_SET,
+                    CITIZEN,
+                    now,
+                    language=inbound.language,
+                    reason="the citizen's choice",
+                )
             return inbound.language
         found = self._languages.identify(inbound.text)
         if found is None:
@@ -182,7 +214,13 @@ class Ingest:
         revisable = row.language_source in (None, "detected") and row.state == ConversationState.BOT.value
         if found.decisive and revisable and row.language != found.language:
             row.language, row.language_source = found.language, "detected"
-            store.add_event(session, row.id, EventType.LANGUAGE_SET, "router", now, language=found.language,
-                            reason=f"identified with confidence {found.confidence:.2f}")
+            store.add_event(
+                session,
+                row.id,
+                EventType.LANGUAGE_SET,
+                "router",
+                now,
+                language=found.language,
+                reason=f"identified with confidence {found.confidence:.2f}",
+            )
         return found.language if found.decisive else row.language
-

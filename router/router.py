@@ -136,40 +136,92 @@ class Router:
     ) -> list[MessageRow]:
         """Write what `plan` decided, inside the caller's transaction; returns the replies."""
         language = row.language or "ko"
-        ask_person = [{"label": self._catalog.text("action.ask_person", language),
-                       "text": self._catalog.text("action.ask_person", language)}]
+        ask_person = [
+            {
+                "label": self._catalog.text("action.ask_person", language),
+                "text": self._catalog.text("action.ask_person", language),
+            }
+        ]
         replies: list[MessageRow] = []
         turn = plan.turn
         if plan.step is Step.ANSWER and turn and turn.text:
             row.bot_failures = 0
-            store.add_event(session, row.id, EventType.BOT_ANSWERED, f"bot:{plan.bot}", now,
-                            article=turn.article_id, confidence=round(turn.confidence, 3))
-            replies.append(await store.add_outbound(session, row, Author.BOT, turn.text, now,
-                                                    in_reply_to=inbound.id, actions=ask_person))
+            store.add_event(
+                session,
+                row.id,
+                EventType.BOT_ANSWERED,
+                f"bot:{plan.bot}",
+                now,
+                article=turn.article_id,
+                confidence=round(turn.confidence, 3),
+            )
+            replies.append(
+                await store.add_outbound(
+                    session, row, Author.BOT, turn.text, now, in_reply_to=inbound.id, actions=ask_person
+                )
+            )
         elif plan.step in (Step.NOT_FOUND, Step.HANDOFF) and turn is not None:
             row.bot_failures += 1
-            store.add_event(session, row.id, EventType.BOT_FAILED, f"bot:{plan.bot}", now,
-                            confidence=round(turn.confidence, 3), failures=row.bot_failures)
+            store.add_event(
+                session,
+                row.id,
+                EventType.BOT_FAILED,
+                f"bot:{plan.bot}",
+                now,
+                confidence=round(turn.confidence, 3),
+                failures=row.bot_failures,
+            )
         if plan.step is Step.NOT_FOUND:
-            replies.append(await store.add_outbound(session, row, Author.BOT,
-                                                    self._catalog.text("bot.not_found", language), now,
-                                                    in_reply_to=inbound.id, actions=ask_person))
+            replies.append(
+                await store.add_outbound(
+                    session,
+                    row,
+                    Author.BOT,
+                    self._catalog.text("bot.not_found", language),
+                    now,
+                    in_reply_to=inbound.id,
+                    actions=ask_person,
+                )
+            )
         elif plan.step is Step.HANDOFF and plan.queue:
             if plan.notice:
-                replies.append(await store.add_outbound(session, row, Author.BOT, self._catalog.text(plan.notice, language),
-                                                        now, in_reply_to=inbound.id))
-            store.add_event(session, row.id, EventType.HANDED_OFF, ROUTER, now, reason=plan.reason,
-                            queue=plan.queue, summary=turn.summary if turn else None)
+                replies.append(
+                    await store.add_outbound(
+                        session, row, Author.BOT, self._catalog.text(plan.notice, language), now, in_reply_to=inbound.id
+                    )
+                )
+            store.add_event(
+                session,
+                row.id,
+                EventType.HANDED_OFF,
+                ROUTER,
+                now,
+                reason=plan.reason,
+                queue=plan.queue,
+                summary=turn.summary if turn else None,
+            )
             replies.append(await self.enqueue(session, row, plan.queue, plan.reason, now, in_reply_to=inbound.id))
         elif plan.step is Step.REMIND:
             position = await store.queue_position(session, row)
-            replies.append(await store.add_outbound(session, row, Author.SYSTEM,
-                                                    self._catalog.text("system.still_queued", language, position=position),
-                                                    now, in_reply_to=inbound.id))
+            replies.append(
+                await store.add_outbound(
+                    session,
+                    row,
+                    Author.SYSTEM,
+                    self._catalog.text("system.still_queued", language, position=position),
+                    now,
+                    in_reply_to=inbound.id,
+                )
+            )
         return replies
 
     async def enqueue(
-        self, session: AsyncSession, row: ConversationRow, queue: str, reason: str, now: datetime,
+        self,
+        session: AsyncSession,
+        row: ConversationRow,
+        queue: str,
+        reason: str,
+        now: datetime,
         in_reply_to: int | None = None,
     ) -> MessageRow:
         """Put a conversation in a queue and tell the citizen their position."""
@@ -182,8 +234,12 @@ class Router:
         position = await store.queue_position(session, row)
         store.add_event(session, row.id, EventType.QUEUED, ROUTER, now, queue=queue, position=position, reason=reason)
         return await store.add_outbound(
-            session, row, Author.SYSTEM,
-            self._catalog.text("system.queued", row.language, position=position), now, in_reply_to=in_reply_to,
+            session,
+            row,
+            Author.SYSTEM,
+            self._catalog.text("system.queued", row.language, position=position),
+            now,
+            in_reply_to=in_reply_to,
         )
 
     # -- agents ------------------------------------------------------------------------
@@ -197,11 +253,13 @@ class Router:
             changes.publish_to(self._bus)
 
     async def _offer_waiting(self, session: AsyncSession, now: datetime, changes: Changes) -> None:
-        waiting = list(await session.scalars(
-            select(ConversationRow)
-            .where(ConversationRow.state == ConversationState.QUEUED.value)
-            .order_by(ConversationRow.priority.desc(), ConversationRow.queued_at.asc())
-        ))
+        waiting = list(
+            await session.scalars(
+                select(ConversationRow)
+                .where(ConversationRow.state == ConversationState.QUEUED.value)
+                .order_by(ConversationRow.priority.desc(), ConversationRow.queued_at.asc())
+            )
+        )
         if not waiting:
             return
         rows = list(await session.scalars(select(AgentRow).where(AgentRow.state == AgentState.AVAILABLE.value)))
@@ -221,8 +279,15 @@ class Router:
             row.assigned_agent_id = agent.id
             row.offer_expires_at = now + timedelta(seconds=self.settings.offer_timeout_seconds)
             held[agent.id][channel.kind] += 1
-            store.add_event(session, row.id, EventType.OFFERED, ROUTER, now, agent=agent.username,
-                            reason=f"longest idle available agent with skill {row.queue} and language {row.language or 'ko'}")
+            store.add_event(
+                session,
+                row.id,
+                EventType.OFFERED,
+                ROUTER,
+                now,
+                agent=agent.username,
+                reason=f"longest idle available agent with skill {row.queue} and language {row.language or 'ko'}",
+            )
             offered.append(row)
         if offered:
             await session.flush()
@@ -234,19 +299,22 @@ class Router:
         changes = Changes()
         now = utcnow()
         async with self._store.write() as session:
-            expired = list(await session.scalars(
-                select(ConversationRow).where(
-                    ConversationRow.state == ConversationState.OFFERED.value,
-                    ConversationRow.offer_expires_at < now,
+            expired = list(
+                await session.scalars(
+                    select(ConversationRow).where(
+                        ConversationRow.state == ConversationState.OFFERED.value,
+                        ConversationRow.offer_expires_at < now,
+                    )
                 )
-            ))
+            )
             for row in expired:
                 agent = await session.get(AgentRow, row.assigned_agent_id) if row.assigned_agent_id else None
                 row.state = ConversationState.QUEUED.value
                 row.assigned_agent_id = None
                 row.offer_expires_at = None
-                store.add_event(session, row.id, EventType.OFFER_EXPIRED, ROUTER, now,
-                                agent=agent.username if agent else None)
+                store.add_event(
+                    session, row.id, EventType.OFFER_EXPIRED, ROUTER, now, agent=agent.username if agent else None
+                )
                 if agent and agent.state == AgentState.AVAILABLE.value:
                     # An agent who lets an offer lapse is probably away from the desk.
                     agent.state = AgentState.BREAK.value

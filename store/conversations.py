@@ -96,9 +96,7 @@ async def add_message(session: AsyncSession, **fields: Any) -> MessageRow:
     return row
 
 
-def add_event(
-    session: AsyncSession, conversation_id: str, type_: str, actor: str, at: datetime, **data: Any
-) -> None:
+def add_event(session: AsyncSession, conversation_id: str, type_: str, actor: str, at: datetime, **data: Any) -> None:
     session.add(EventRow(conversation_id=conversation_id, type=type_, actor=actor, at=at, data=data))
 
 
@@ -233,7 +231,9 @@ async def events(session: AsyncSession, conversation_id: str) -> list[Event]:
     return [event_record(row) for row in rows]
 
 
-async def contact_history(session: AsyncSession, contact_id: str, limit: int = 20) -> list[tuple[Conversation, list[Message]]]:
+async def contact_history(
+    session: AsyncSession, contact_id: str, limit: int = 20
+) -> list[tuple[Conversation, list[Message]]]:
     rows = list(
         await session.scalars(
             select(ConversationRow)

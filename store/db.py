@@ -73,5 +73,3 @@ class Store:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
-
-

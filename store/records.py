@@ -76,7 +76,11 @@ def conversation_record(
         bot_failures=row.bot_failures,
         queue_position=queue_position,
         last_message=(
-            {"author": last_message.author, "text": last_message.text[:140], "created_at": last_message.created_at.isoformat()}
+            {
+                "author": last_message.author,
+                "text": last_message.text[:140],
+                "created_at": last_message.created_at.isoformat(),
+            }
             if last_message
             else None
         ),

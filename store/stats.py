@@ -39,8 +39,9 @@ async def summary(session: AsyncSession, start: datetime, end: datetime) -> dict
     by_agent = sum(dispositions.values())
     sla = {name: seconds for name, seconds in (await session.execute(select(QueueRow.name, QueueRow.sla_seconds)))}
     waited = await session.execute(
-        select(ConversationRow.queue, ConversationRow.queued_at, ConversationRow.answered_at, ConversationRow.abandoned)
-        .where(*in_range, ConversationRow.queued_at.is_not(None))
+        select(
+            ConversationRow.queue, ConversationRow.queued_at, ConversationRow.answered_at, ConversationRow.abandoned
+        ).where(*in_range, ConversationRow.queued_at.is_not(None))
     )
     waits: list[float] = []
     within_sla = abandoned = 0
@@ -52,9 +53,9 @@ async def summary(session: AsyncSession, start: datetime, end: datetime) -> dict
         elif was_abandoned:
             abandoned += 1
     flagged = await session.scalar(
-        select(func.count()).select_from(EventRow).where(
-            EventRow.type == EventType.FLAGGED.value, EventRow.at >= start, EventRow.at < end
-        )
+        select(func.count())
+        .select_from(EventRow)
+        .where(EventRow.type == EventType.FLAGGED.value, EventRow.at >= start, EventRow.at < end)
     )
     offered = len(waits) + abandoned
     return {
@@ -75,8 +76,11 @@ async def resolved_between(session: AsyncSession, start: datetime, end: datetime
     """Dispositions of conversations resolved by agents in [start, end)."""
     rows = await session.execute(
         select(ConversationRow.disposition, func.count())
-        .where(ConversationRow.resolved_at >= start, ConversationRow.resolved_at < end,
-               ConversationRow.disposition.is_not(None))
+        .where(
+            ConversationRow.resolved_at >= start,
+            ConversationRow.resolved_at < end,
+            ConversationRow.disposition.is_not(None),
+        )
         .group_by(ConversationRow.disposition)
     )
     return Counter({disposition: int(n) for disposition, n in rows})

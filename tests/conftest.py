@@ -76,7 +76,9 @@ async def login(client: TestClient, username: str, available: bool = True) -> di
     return headers
 
 
-async def citizen_says(client: TestClient, sender: str, text: str, message_id: str | None = None, **extra: Any) -> dict[str, Any]:
+async def citizen_says(
+    client: TestClient, sender: str, text: str, message_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """Post a citizen's message on the API channel and return the hub's answer."""
     body = {"sender": sender, "text": text, "message_id": message_id or uuid.uuid4().hex, **extra}
     response = await client.post("/api/v1/channels/api/messages", json=body)

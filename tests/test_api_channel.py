@@ -24,8 +24,9 @@ async def test_same_message_id_is_stored_once(client: TestClient) -> None:
     assert (again["conversation_id"], again["message_id"]) == (first["conversation_id"], first["message_id"])
     assert again["replies"] == first["replies"]
     headers = await login(client, "jung", available=False)
-    messages = (await (await client.get(f"/api/v1/conversations/{first['conversation_id']}/messages",
-                                        headers=headers)).json())["messages"]
+    messages = (
+        await (await client.get(f"/api/v1/conversations/{first['conversation_id']}/messages", headers=headers)).json()
+    )["messages"]
     citizen_lines = [m for m in messages if m["author"] == "citizen"]
     assert len(citizen_lines) == 1
     # The same id from another sender is another message.
@@ -34,8 +35,9 @@ async def test_same_message_id_is_stored_once(client: TestClient) -> None:
 
 
 async def _error(client: TestClient, data: bytes | str, status: int = 400) -> dict[str, str]:
-    response = await client.post("/api/v1/channels/api/messages", data=data,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/channels/api/messages", data=data, headers={"Content-Type": "application/json"}
+    )
     assert response.status == status
     body = await response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
@@ -76,11 +78,15 @@ async def test_agent_replies_arrive_by_polling(client: TestClient) -> None:
     headers = await login(client, "kim")
     conversation_id = start["conversation_id"]
     assert (await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=headers)).status == 200
-    reply = await client.post(f"/api/v1/conversations/{conversation_id}/messages",
-                              json={"text": "안녕하세요, 상담사 김민지입니다."}, headers=headers)
+    reply = await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"text": "안녕하세요, 상담사 김민지입니다."},
+        headers=headers,
+    )
     assert reply.status == 201
-    polled = await client.get("/api/v1/channels/api/messages",
-                              params={"sender": "citizen-9", "after": start["message_id"]})
+    polled = await client.get(
+        "/api/v1/channels/api/messages", params={"sender": "citizen-9", "after": start["message_id"]}
+    )
     texts = [m["text"] for m in (await polled.json())["messages"]]
     assert texts[-1] == "안녕하세요, 상담사 김민지입니다."
     assert all(m["direction"] == "out" for m in (await polled.json())["messages"])

@@ -52,8 +52,9 @@ async def test_console_cookie_needs_the_csrf_header_for_changes(client: TestClie
     assert (await client.get("/api/v1/me")).status == 200
     forged = await client.post("/api/v1/me/state", json={"state": "available"})
     assert forged.status == 403
-    allowed = await client.post("/api/v1/me/state", json={"state": "available"},
-                                headers={"X-Requested-With": "dasan-console"})
+    allowed = await client.post(
+        "/api/v1/me/state", json={"state": "available"}, headers={"X-Requested-With": "dasan-console"}
+    )
     assert allowed.status == 200 and (await allowed.json())["state"] == "available"
     await client.post("/api/v1/auth/logout", headers={"X-Requested-With": "dasan-console"})
     assert (await client.get("/api/v1/me")).status == 401

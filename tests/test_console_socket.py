@@ -12,45 +12,12 @@ from aiohttp.test_utils import TestClient
 
 from hub.console import routes as console_routes
 from tests.conftest import citizen_says, login
-
-TIMEOUT = 5.0
-Frame = dict[str, Any]
+from tests.sockets import TIMEOUT, Frame, frames_for, receive_until
 
 
-async def receive_until(socket: ClientWebSocketResponse, accept: Callable[[Frame], bool],
-                        timeout: float = TIMEOUT) -> tuple[Frame, list[Frame]]:
-    """The first frame `accept` takes, and every frame seen before it; fails after `timeout`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    seen: list[Frame] = []
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"no matching frame within {timeout}s; got {seen}")
-        try:
-            frame = await socket.receive_json(timeout=remaining)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"no matching frame within {timeout}s; got {seen}") from None
-        if accept(frame):
-            return frame, seen
-        seen.append(frame)
-
-
-async def frames_for(socket: ClientWebSocketResponse, seconds: float) -> list[Frame]:
-    """Every frame that arrives within `seconds`."""
-    frames: list[Frame] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while (remaining := deadline - loop.time()) > 0:
-        try:
-            frames.append(await socket.receive_json(timeout=remaining))
-        except asyncio.TimeoutError:
-            break
-    return frames
-
-
-async def console(client: TestClient, username: str, available: bool = True
-                  ) -> tuple[ClientWebSocketResponse, Frame, dict[str, str]]:
+async def console(
+    client: TestClient, username: str, available: bool = True
+) -> tuple[ClientWebSocketResponse, Frame, dict[str, str]]:
     """An agent's console socket, its first frame, and the agent's bearer headers."""
     headers = await login(client, username, available=available)
     token = headers["Authorization"].removeprefix("Bearer ")
@@ -68,13 +35,13 @@ async def snapshot_of(socket: ClientWebSocketResponse, first: Frame) -> Frame:
 
 
 def has_mine(conversation_id: str, state: str) -> Callable[[Frame], bool]:
-    return lambda f: f["type"] == "snapshot" and any(
-        c["id"] == conversation_id and c["state"] == state for c in f["mine"])
+    return lambda f: (
+        f["type"] == "snapshot" and any(c["id"] == conversation_id and c["state"] == state for c in f["mine"])
+    )
 
 
 def is_message_of(conversation_id: str, text: str) -> Callable[[Frame], bool]:
-    return lambda f: (f["type"] == "message" and f["conversation_id"] == conversation_id
-                      and f["message"]["text"] == text)
+    return lambda f: f["type"] == "message" and f["conversation_id"] == conversation_id and f["message"]["text"] == text
 
 
 async def test_the_console_socket_needs_a_login(client: TestClient) -> None:
@@ -111,8 +78,6 @@ async def test_an_offer_is_pushed_to_the_only_available_agent(client: TestClient
     await socket.close()
 
 
-@pytest.mark.xfail(reason="backend bug: the citizen message that triggers a handoff is published while the "
-                   "conversation is still with the bot, so the agent it is offered to never gets it live", strict=True)
 async def test_the_request_for_a_person_itself_reaches_the_console(client: TestClient) -> None:
     socket, _, _ = await console(client, "kim")
     text = "버스에 지갑을 두고 내렸어요. 상담사 연결해 주세요"
@@ -128,8 +93,9 @@ async def test_only_supervisors_get_the_overview(client: TestClient) -> None:
     kim = await login(client, "kim")
     conversation_id = asked["conversation_id"]
     assert (await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=kim)).status == 200
-    resolved = await client.post(f"/api/v1/conversations/{conversation_id}/resolve",
-                                 json={"disposition": "resolved"}, headers=kim)
+    resolved = await client.post(
+        f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": "resolved"}, headers=kim
+    )
     assert resolved.status == 200, await resolved.text()
 
     supervisor, first, _ = await console(client, "jung", available=False)
@@ -167,7 +133,8 @@ async def test_agents_see_only_the_queues_of_their_skills(client: TestClient) ->
 
     await citizen_says(client, "citizen-34", "아직인가요? 상담원 연결해 주세요")
     seen_by_supervisor, _ = await receive_until(
-        supervisor, lambda f: f["type"] == "message" and f["conversation_id"] == conversation_id)
+        supervisor, lambda f: f["type"] == "message" and f["conversation_id"] == conversation_id
+    )
     assert seen_by_supervisor["message"]["author"] in ("citizen", "system")
     for frame in await frames_for(choi, 0.5):
         if frame["type"] == "message":
@@ -178,8 +145,6 @@ async def test_agents_see_only_the_queues_of_their_skills(client: TestClient) ->
     await choi.close()
 
 
-@pytest.mark.xfail(reason="backend bug: console_socket starts the pusher before sending the connect snapshot, "
-                   "so a live message frame can overtake it", strict=True)
 async def test_the_snapshot_comes_first_even_on_a_busy_hub(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     build = console_routes.snapshot
 

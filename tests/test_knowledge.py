@@ -26,7 +26,9 @@ def demo_index() -> BM25Index:
 def test_the_demo_knowledge_base_is_large_and_covers_every_category() -> None:
     articles = read_articles(DEMO_KNOWLEDGE)
     assert len(articles) >= 150
-    per_category = {c: sum(a.category == c for a in articles) for c in ("transport", "water", "city", "district", "other")}
+    per_category = {
+        c: sum(a.category == c for a in articles) for c in ("transport", "water", "city", "district", "other")
+    }
     assert min(per_category.values()) >= 25
     assert len({a.id for a in articles}) == len(articles)
 
@@ -60,16 +62,21 @@ def test_confidence_separates_known_from_unknown(demo_index: BM25Index) -> None:
 
 def test_titles_and_keywords_weigh_more_than_bodies() -> None:
     tokenizer = KoreanTokenizer()
-    index = BM25Index(tokenizer, [
-        Article("a", "district", "여권 발급", "구청 민원실에서 신청합니다."),
-        Article("b", "other", "민원실 위치", "여권 이야기는 아닙니다만 여권이라는 말이 나옵니다."),
-    ])
+    index = BM25Index(
+        tokenizer,
+        [
+            Article("a", "district", "여권 발급", "구청 민원실에서 신청합니다."),
+            Article("b", "other", "민원실 위치", "여권 이야기는 아닙니다만 여권이라는 말이 나옵니다."),
+        ],
+    )
     assert [hit.article.id for hit in index.search("여권")] == ["a", "b"]
 
 
 async def test_agents_search_and_open_articles(client: TestClient) -> None:
     kim = await login(client, "kim", available=False)
-    response = await client.get("/api/v1/kb/search", params={"q": "여권 재발급", "lang": "ko", "limit": "3"}, headers=kim)
+    response = await client.get(
+        "/api/v1/kb/search", params={"q": "여권 재발급", "lang": "ko", "limit": "3"}, headers=kim
+    )
     results = (await response.json())["results"]
     assert 1 <= len(results) <= 3
     assert set(results[0]) == {"id", "title", "category", "score", "snippet"}
@@ -84,15 +91,23 @@ async def test_agents_search_and_open_articles(client: TestClient) -> None:
 
 
 def test_read_articles_checks_every_line_first(tmp_path: Path) -> None:
-    good = {"id": "t-1", "category": "city", "title": "서울 장미축제", "body": "중랑천에서 열립니다.", "keywords": ["장미"]}
+    good = {
+        "id": "t-1",
+        "category": "city",
+        "title": "서울 장미축제",
+        "body": "중랑천에서 열립니다.",
+        "keywords": ["장미"],
+    }
     bad = {"id": "t-2", "category": "weather", "title": "날씨", "body": "맑음"}
     path = tmp_path / "kb.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps(bad, ensure_ascii=False) + "\n", "utf-8")
     with pytest.raises(HubError, match="line 2"):
         read_articles(path)
     csv_path = tmp_path / "kb.csv"
-    csv_path.write_text("id,category,title,body,keywords\nc-1,water,계량기 동파,계량기를 보온재로 감싸 주세요.,\"계량기, 동파\"\n",
-                        "utf-8")
+    csv_path.write_text(
+        'id,category,title,body,keywords\nc-1,water,계량기 동파,계량기를 보온재로 감싸 주세요.,"계량기, 동파"\n',
+        "utf-8",
+    )
     (article,) = read_articles(csv_path)
     assert article.keywords == ("계량기", "동파") and article.category == "water"
 
@@ -105,16 +120,36 @@ def _dasan(*args: str, database: str) -> subprocess.CompletedProcess[str]:
 def test_cli_imports_searches_and_adds_agents(tmp_path: Path) -> None:
     database = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     path = tmp_path / "more.jsonl"
-    lines = [{"id": f"fest-{n}", "category": "city", "title": f"서울 빛초롱축제 안내 {n}",
-              "body": "청계천에서 겨울마다 열리는 등불 축제입니다.", "keywords": ["빛초롱", "청계천"]} for n in range(450)]
+    lines = [
+        {
+            "id": f"fest-{n}",
+            "category": "city",
+            "title": f"서울 빛초롱축제 안내 {n}",
+            "body": "청계천에서 겨울마다 열리는 등불 축제입니다.",
+            "keywords": ["빛초롱", "청계천"],
+        }
+        for n in range(450)
+    ]
     path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), "utf-8")
     imported = _dasan("kb", "import", str(path), database=database)
     assert imported.returncode == 0, imported.stderr
     assert "imported 200/450" in imported.stdout and "imported 450/450" in imported.stdout
     found = _dasan("kb", "search", "빛초롱 축제", database=database)
     assert "빛초롱축제" in found.stdout
-    added = _dasan("agents", "add", "hong", "--password", "s3cret-pass", "--skills", "water,city",
-                   "--languages", "ko,mn", "--role", "supervisor", database=database)
+    added = _dasan(
+        "agents",
+        "add",
+        "hong",
+        "--password",
+        "s3cret-pass",
+        "--skills",
+        "water,city",
+        "--languages",
+        "ko,mn",
+        "--role",
+        "supervisor",
+        database=database,
+    )
     assert added.returncode == 0, added.stderr
     again = _dasan("agents", "add", "hong", "--password", "s3cret-pass", database=database)
     assert again.returncode == 2 and "exists already" in again.stderr

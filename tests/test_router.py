@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.app import create_app
 from hub.config import Settings
 from router.router import RouterSettings
-from tests.conftest import citizen_says, login, hub_settings, wait_for
+from tests.conftest import citizen_says, hub_settings, login, wait_for
 
 PERSON_REQUESTS = {
     "ko": "상담사 연결해 주세요",
@@ -104,8 +104,11 @@ async def test_language_and_category_come_from_the_first_message(
     supervisor = await login(client, "jung", available=False)
     found = await conversation(client, supervisor, answer["conversation_id"])
     assert (found["language"], found["category"]) == (language, category)
-    reasons = [e["data"].get("reason") for e in await events(client, supervisor, answer["conversation_id"])
-               if e["type"] == "category_set"]
+    reasons = [
+        e["data"].get("reason")
+        for e in await events(client, supervisor, answer["conversation_id"])
+        if e["type"] == "category_set"
+    ]
     assert reasons and reasons[0]
 
 
@@ -149,7 +152,9 @@ async def test_longest_idle_agent_with_capacity_gets_the_offer(client: TestClien
 
 async def test_capacity_is_respected_and_priority_goes_first(client: TestClient) -> None:
     supervisor = await login(client, "jung", available=False)
-    ids = [(await citizen_says(client, f"c-{n}", "쓰레기 무단투기 상담사 연결")).get("conversation_id") for n in range(5)]
+    ids = [
+        (await citizen_says(client, f"c-{n}", "쓰레기 무단투기 상담사 연결")).get("conversation_id") for n in range(5)
+    ]
     # The last one becomes urgent.
     response = await client.patch(f"/api/v1/conversations/{ids[-1]}", json={"priority": 5}, headers=supervisor)
     assert response.status == 200
@@ -163,8 +168,9 @@ async def test_capacity_is_respected_and_priority_goes_first(client: TestClient)
     offered = await wait_for(offered_ids)
     assert len(offered) == 3
     assert ids[-1] in offered and ids[0] in offered and ids[1] in offered
-    queued = await client.get("/api/v1/conversations", params={"state": "queued", "queue": "district"},
-                              headers=supervisor)
+    queued = await client.get(
+        "/api/v1/conversations", params={"state": "queued", "queue": "district"}, headers=supervisor
+    )
     assert [c["id"] for c in (await queued.json())["conversations"]] == [ids[2], ids[3]]
     assert [c["queue_position"] for c in (await queued.json())["conversations"]] == [1, 2]
     del lee
@@ -201,27 +207,33 @@ async def test_claim_transfer_and_resolve(client: TestClient) -> None:
     assert claimed.status == 200 and (await claimed.json())["state"] == "assigned"
     assert (await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=kim)).status == 409
     lee = await login(client, "lee", available=False)
-    refused = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "제가 답할게요"},
-                                headers=lee)
+    refused = await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages", json={"text": "제가 답할게요"}, headers=lee
+    )
     assert refused.status == 403
-    moved = await client.post(f"/api/v1/conversations/{conversation_id}/transfer", json={"queue": "district"},
-                              headers=kim)
+    moved = await client.post(
+        f"/api/v1/conversations/{conversation_id}/transfer", json={"queue": "district"}, headers=kim
+    )
     assert moved.status == 200
     assert ((await moved.json())["state"], (await moved.json())["queue"]) == ("queued", "district")
-    to_agent = await client.post(f"/api/v1/conversations/{conversation_id}/transfer", json={"agent": "lee"},
-                                 headers=supervisor)
+    to_agent = await client.post(
+        f"/api/v1/conversations/{conversation_id}/transfer", json={"agent": "lee"}, headers=supervisor
+    )
     assert (await to_agent.json())["assigned_agent"] == "lee"
-    bad = await client.post(f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": "done"},
-                            headers=lee)
+    bad = await client.post(
+        f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": "done"}, headers=lee
+    )
     assert bad.status == 400 and (await bad.json())["error"]["code"] == "unknown_disposition"
-    resolved = await client.post(f"/api/v1/conversations/{conversation_id}/resolve",
-                                 json={"disposition": "connected"}, headers=lee)
+    resolved = await client.post(
+        f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": "connected"}, headers=lee
+    )
     body = await resolved.json()
     assert (body["state"], body["disposition"]) == ("resolved", "connected") and body["resolved_at"]
     kinds = [e["type"] for e in await events(client, supervisor, conversation_id)]
     assert kinds.count("transferred") == 2 and kinds[-1] == "resolved"
-    unknown = await client.post(f"/api/v1/conversations/{conversation_id}/transfer", json={"queue": "nowhere"},
-                                headers=supervisor)
+    unknown = await client.post(
+        f"/api/v1/conversations/{conversation_id}/transfer", json={"queue": "nowhere"}, headers=supervisor
+    )
     assert unknown.status == 400
 
 
@@ -230,14 +242,15 @@ async def test_agent_corrections_move_a_waiting_conversation(client: TestClient)
     answer = await citizen_says(client, "c-fix", "버스 상담사 연결해 주세요")
     conversation_id = answer["conversation_id"]
     assert (await conversation(client, supervisor, conversation_id))["queue"] == "transport"
-    fixed = await client.patch(f"/api/v1/conversations/{conversation_id}", json={"category": "water"},
-                               headers=supervisor)
+    fixed = await client.patch(
+        f"/api/v1/conversations/{conversation_id}", json={"category": "water"}, headers=supervisor
+    )
     assert (await fixed.json())["queue"] == "water"
-    fixed = await client.patch(f"/api/v1/conversations/{conversation_id}", json={"language": "en"},
-                               headers=supervisor)
+    fixed = await client.patch(f"/api/v1/conversations/{conversation_id}", json={"language": "en"}, headers=supervisor)
     assert ((await fixed.json())["language"], (await fixed.json())["queue"]) == ("en", "foreign_language")
-    bad = await client.patch(f"/api/v1/conversations/{conversation_id}", json={"category": "weather"},
-                             headers=supervisor)
+    bad = await client.patch(
+        f"/api/v1/conversations/{conversation_id}", json={"category": "weather"}, headers=supervisor
+    )
     assert bad.status == 400
     trail = await events(client, supervisor, conversation_id)
     assert any(e["type"] == "language_set" and e["actor"] == "agent:jung" for e in trail)
@@ -271,7 +284,8 @@ async def test_outside_the_window_a_new_conversation_starts(database_url: str) -
         kim = await login(client, "kim", available=False)
         answer = await citizen_says(client, "c-new", "버스 상담사 연결해 주세요")
         await client.post(f"/api/v1/conversations/{answer['conversation_id']}/claim", headers=kim)
-        await client.post(f"/api/v1/conversations/{answer['conversation_id']}/resolve",
-                          json={"disposition": "resolved"}, headers=kim)
+        await client.post(
+            f"/api/v1/conversations/{answer['conversation_id']}/resolve", json={"disposition": "resolved"}, headers=kim
+        )
         again = await citizen_says(client, "c-new", "따릉이 대여 방법")
         assert again["conversation_id"] != answer["conversation_id"] and again["state"] == "bot"

@@ -44,11 +44,13 @@ async def test_summary_figures(client: TestClient, hub: Hub) -> None:
     await _set_wait(hub, second, 30)
     await _set_wait(hub, third, 90)
     for conversation_id, disposition in ((first, "resolved"), (second, "directory"), (third, "resolved")):
-        response = await client.post(f"/api/v1/conversations/{conversation_id}/resolve",
-                                     json={"disposition": disposition}, headers=kim)
+        response = await client.post(
+            f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": disposition}, headers=kim
+        )
         assert response.status == 200
-    flagged = await client.post(f"/api/v1/conversations/{second}/flag",
-                                json={"reason": "욕설 반복", "action": "warned"}, headers=kim)
+    flagged = await client.post(
+        f"/api/v1/conversations/{second}/flag", json={"reason": "욕설 반복", "action": "warned"}, headers=kim
+    )
     assert flagged.status == 200
 
     today = datetime.now(SEOUL).date().isoformat()
@@ -70,8 +72,9 @@ async def test_summary_figures(client: TestClient, hub: Hub) -> None:
     assert abandoned["conversation_id"]
 
     yesterday = (datetime.now(SEOUL).date() - timedelta(days=1)).isoformat()
-    empty = await (await client.get("/api/v1/stats/summary", params={"from": yesterday, "to": yesterday},
-                                    headers=supervisor)).json()
+    empty = await (
+        await client.get("/api/v1/stats/summary", params={"from": yesterday, "to": yesterday}, headers=supervisor)
+    ).json()
     assert empty["contacts"] == 0 and empty["first_contact_resolution"] == 0.0
 
     overview = await (await client.get("/api/v1/supervisor/overview", headers=supervisor)).json()
@@ -83,8 +86,9 @@ async def test_bad_ranges_are_refused(client: TestClient) -> None:
     supervisor = await login(client, "jung", available=False)
     bad = await client.get("/api/v1/stats/summary", params={"from": "2018-13-01"}, headers=supervisor)
     assert bad.status == 400 and "from" in (await bad.json())["error"]["message"]
-    backwards = await client.get("/api/v1/stats/summary", params={"from": "2018-07-02", "to": "2018-07-01"},
-                                 headers=supervisor)
+    backwards = await client.get(
+        "/api/v1/stats/summary", params={"from": "2018-07-02", "to": "2018-07-01"}, headers=supervisor
+    )
     assert backwards.status == 400
 
 

@@ -26,8 +26,18 @@ async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:
     await store.migrate()
     async with store.read() as session:
         tables = await session.run_sync(lambda s: set(inspect(s.connection()).get_table_names()))
-    assert {"contacts", "channel_identities", "conversations", "messages", "events", "agents",
-            "auth_tokens", "queues", "kb_articles", "alembic_version"} <= tables
+    assert {
+        "contacts",
+        "channel_identities",
+        "conversations",
+        "messages",
+        "events",
+        "agents",
+        "auth_tokens",
+        "queues",
+        "kb_articles",
+        "alembic_version",
+    } <= tables
 
 
 async def test_a_provider_message_id_is_unique_per_channel_and_sender(store: Store) -> None:
@@ -37,9 +47,18 @@ async def test_a_provider_message_id_is_unique_per_channel_and_sender(store: Sto
         row = conversations.create_conversation(session, contact.id, "sms", "+821012345678", now)
         await session.flush()
         conversation_id = row.id
-    fields = dict(conversation_id=conversation_id, channel="sms", sender="+821012345678",
-                  provider_message_id="SM123", direction="in", author="citizen", text="안녕하세요",
-                  language="ko", status="received", created_at=now)
+    fields = dict(
+        conversation_id=conversation_id,
+        channel="sms",
+        sender="+821012345678",
+        provider_message_id="SM123",
+        direction="in",
+        author="citizen",
+        text="안녕하세요",
+        language="ko",
+        status="received",
+        created_at=now,
+    )
     async with store.write() as session:
         await conversations.add_message(session, **fields)
     with pytest.raises(IntegrityError):

@@ -13,28 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from hub.core import HUB
 from tests.conftest import login, wait_for
-
-TIMEOUT = 5.0
-Frame = dict[str, Any]
-
-
-async def receive_until(socket: ClientWebSocketResponse, accept: Callable[[Frame], bool],
-                        timeout: float = TIMEOUT) -> tuple[Frame, list[Frame]]:
-    """The first frame `accept` takes, and every frame seen before it; fails after `timeout`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    seen: list[Frame] = []
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"no matching frame within {timeout}s; got {seen}")
-        try:
-            frame = await socket.receive_json(timeout=remaining)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"no matching frame within {timeout}s; got {seen}") from None
-        if accept(frame):
-            return frame, seen
-        seen.append(frame)
+from tests.sockets import TIMEOUT, Frame, frames_for, receive_until
 
 
 def is_message(author: str | None = None) -> Callable[[Frame], bool]:
@@ -42,8 +21,9 @@ def is_message(author: str | None = None) -> Callable[[Frame], bool]:
 
 
 def is_state(state: str, position: int | None = None) -> Callable[[Frame], bool]:
-    return lambda f: (f["type"] == "state" and f["state"] == state
-                      and (position is None or f["queue_position"] == position))
+    return lambda f: (
+        f["type"] == "state" and f["state"] == state and (position is None or f["queue_position"] == position)
+    )
 
 
 def is_error(f: Frame) -> bool:
@@ -66,8 +46,9 @@ async def say(socket: ClientWebSocketResponse, text: str, client_id: str | None 
 
 
 async def own_message(socket: ClientWebSocketResponse, client_id: str) -> Frame:
-    frame, _ = await receive_until(socket, lambda f: f["type"] == "message"
-                                   and f["message"].get("client_id") == client_id)
+    frame, _ = await receive_until(
+        socket, lambda f: f["type"] == "message" and f["message"].get("client_id") == client_id
+    )
     return frame["message"]
 
 
@@ -78,8 +59,9 @@ async def supervisor_get(client: TestClient, path: str) -> Any:
     return await response.json()
 
 
-async def ask_for_person(client: TestClient, text: str = "따릉이 고장 신고하려고요. 상담사 연결해 주세요"
-                         ) -> tuple[ClientWebSocketResponse, Frame, str, str]:
+async def ask_for_person(
+    client: TestClient, text: str = "따릉이 고장 신고하려고요. 상담사 연결해 주세요"
+) -> tuple[ClientWebSocketResponse, Frame, str, str]:
     """A new citizen who asks for a person: socket, `queued` state frame, conversation, session token."""
     socket, welcome = await connect(client)
     client_id = await say(socket, text)
@@ -135,8 +117,6 @@ async def test_reconnecting_restores_the_history(client: TestClient) -> None:
     await fresh.close()
 
 
-@pytest.mark.xfail(reason="backend bug: the welcome frame's conversation is a state frame "
-                   "({type, conversation_id, ...}) without the documented 'id' key", strict=True)
 async def test_welcome_names_the_conversation_by_id(client: TestClient) -> None:
     socket, welcome = await connect(client)
     client_id = await say(socket, "따릉이 대여 방법 알려주세요")
@@ -204,8 +184,9 @@ async def test_an_agent_reply_reaches_the_widget_and_is_delivered(client: TestCl
     await receive_until(socket, is_state("assigned"))
 
     reply_text = "안녕하세요, 상담사 김민지입니다. 고장 난 자전거 번호를 알려 주세요."
-    response = await client.post(f"/api/v1/conversations/{conversation_id}/messages",
-                                 json={"text": reply_text}, headers=headers)
+    response = await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages", json={"text": reply_text}, headers=headers
+    )
     assert response.status == 201, await response.text()
     reply_id = (await response.json())["id"]
 
@@ -223,9 +204,6 @@ async def test_an_agent_reply_reaches_the_widget_and_is_delivered(client: TestCl
     await socket.close()
 
 
-@pytest.mark.xfail(reason="backend bug: the socket is registered for pushes before the history is read, so a "
-                   "message stored meanwhile is pushed before the welcome and missing from it; the widget's "
-                   "welcome handler then wipes it", strict=True)
 async def test_a_reply_during_a_reconnect_is_not_lost(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     socket, _, conversation_id, session = await ask_for_person(client)
     headers = await login(client, "kim")
@@ -247,8 +225,9 @@ async def test_a_reply_during_a_reconnect_is_not_lost(client: TestClient, monkey
     await again.send_json({"type": "hello", "session": session, "language": "ko"})
     await asyncio.sleep(0.1)
     # The agent answers while the widget is reconnecting.
-    response = await client.post(f"/api/v1/conversations/{conversation_id}/messages",
-                                 json={"text": "기다려 주셔서 감사합니다."}, headers=headers)
+    response = await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages", json={"text": "기다려 주셔서 감사합니다."}, headers=headers
+    )
     assert response.status == 201
     reply_id = (await response.json())["id"]
 
@@ -263,19 +242,6 @@ async def test_a_reply_during_a_reconnect_is_not_lost(client: TestClient, monkey
 async def _state_is(client: TestClient, headers: dict[str, str], conversation_id: str, state: str) -> bool:
     response = await client.get(f"/api/v1/conversations/{conversation_id}", headers=headers)
     return (await response.json())["state"] == state
-
-
-async def frames_for(socket: ClientWebSocketResponse, seconds: float) -> list[Frame]:
-    """Every frame that arrives within `seconds`."""
-    frames: list[Frame] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while (remaining := deadline - loop.time()) > 0:
-        try:
-            frames.append(await socket.receive_json(timeout=remaining))
-        except asyncio.TimeoutError:
-            break
-    return frames
 
 
 # -- refused frames ---------------------------------------------------------------------
@@ -307,14 +273,19 @@ async def test_bad_frames_are_refused_and_nothing_is_stored(client: TestClient) 
     await socket.close()
 
     again, restored = await connect(client, welcome["session"])
-    assert [(m["author"], m["text"]) for m in restored["messages"] if m["author"] == "citizen"] == [("citizen", "가" * 2000)]
+    assert [(m["author"], m["text"]) for m in restored["messages"] if m["author"] == "citizen"] == [
+        ("citizen", "가" * 2000)
+    ]
     await again.close()
 
 
 async def test_refused_frames_alone_leave_no_conversation(client: TestClient) -> None:
     socket, welcome = await connect(client)
-    for frame in ('["a list"]', '{"type": "message", "text": "", "client_id": "c1c1c1c1c1"}',
-                  '{"type": "message", "text": "안녕하세요"}'):
+    for frame in (
+        '["a list"]',
+        '{"type": "message", "text": "", "client_id": "c1c1c1c1c1"}',
+        '{"type": "message", "text": "안녕하세요"}',
+    ):
         await socket.send_str(frame)
         await receive_until(socket, is_error)
     await socket.close()

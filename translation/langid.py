@@ -36,9 +36,7 @@ class LanguageIdentifier:
     MIN_CONFIDENCE = 0.6
 
     def __init__(self) -> None:
-        self._detector: LanguageDetector = LanguageDetectorBuilder.from_languages(
-            *_LINGUA_TO_CODE
-        ).build()
+        self._detector: LanguageDetector = LanguageDetectorBuilder.from_languages(*_LINGUA_TO_CODE).build()
 
     def identify(self, text: str) -> Identification | None:
         """The most likely language of `text`, or None when it has no letters at all."""

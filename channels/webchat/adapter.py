@@ -35,14 +35,40 @@ def sender_for(session_token: str) -> str:
     return "wc-" + hashlib.sha256(session_token.encode()).hexdigest()[:24]
 
 
-def _state_frame(conversation: Conversation) -> dict[str, Any]:
+def _summary(conversation: Conversation) -> dict[str, Any]:
     return {
-        "type": "state",
-        "conversation_id": conversation.id,
+        "id": conversation.id,
         "state": conversation.state.value,
         "queue": conversation.queue,
         "queue_position": conversation.queue_position,
     }
+
+
+def _state_frame(conversation: Conversation) -> dict[str, Any]:
+    summary = _summary(conversation)
+    return {"type": "state", "conversation_id": summary.pop("id"), **summary}
+
+
+class CitizenSocket:
+    """One open widget. Pushes wait until its welcome is sent, then skip what it carried."""
+
+    def __init__(self, socket: web.WebSocketResponse) -> None:
+        self.socket = socket
+        self._held: list[dict[str, Any]] | None = []
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.append(frame)
+        elif not self.socket.closed:
+            await self.socket.send_json(frame)
+
+    async def welcome(self, frame: dict[str, Any]) -> None:
+        await self.socket.send_json(frame)
+        carried = {message["id"] for message in frame["messages"]}
+        held, self._held = self._held or [], None
+        for pending in held:
+            if pending["type"] != "message" or pending["message"]["id"] not in carried:
+                await self.send(pending)
 
 
 class WebchatChannel:
@@ -50,7 +76,7 @@ class WebchatChannel:
 
     def __init__(self, hub: HubPort) -> None:
         self._hub = hub
-        self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self._sockets: dict[str, set[CitizenSocket]] = defaultdict(set)
         self._positions: dict[str, tuple[str, int | None]] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -64,8 +90,10 @@ class WebchatChannel:
     # -- static ---------------------------------------------------------------------
 
     async def widget(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / "widget.js", headers={"Content-Type": "application/javascript; charset=utf-8",
-                                                              "Cache-Control": "no-cache"})
+        return web.FileResponse(
+            STATIC / "widget.js",
+            headers={"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-cache"},
+        )
 
     async def demo_page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "demo.html")
@@ -91,20 +119,24 @@ class WebchatChannel:
         if not isinstance(token, str) or not _TOKEN.match(token):
             token = secrets.token_urlsafe(32)
         sender = sender_for(token)
-        self._sockets[sender].add(socket)
+        # Registered before the history is read, so a reply stored meanwhile is not lost.
+        citizen = CitizenSocket(socket)
+        self._sockets[sender].add(citizen)
         try:
             conversation, messages = await self._hub.history(Channel.WEBCHAT, sender)
-            await socket.send_json({
-                "type": "welcome",
-                "session": token,
-                "conversation": _state_frame(conversation) if conversation else None,
-                "messages": [message.to_json() for message in messages],
-            })
+            await citizen.welcome(
+                {
+                    "type": "welcome",
+                    "session": token,
+                    "conversation": _summary(conversation) if conversation else None,
+                    "messages": [message.to_json() for message in messages],
+                }
+            )
             async for frame in socket:
                 if frame.type is WSMsgType.TEXT:
                     await self._on_frame(socket, sender, frame.data)
         finally:
-            self._sockets[sender].discard(socket)
+            self._sockets[sender].discard(citizen)
             if not self._sockets[sender]:
                 del self._sockets[sender]
                 self._positions.pop(sender, None)
@@ -155,7 +187,9 @@ class WebchatChannel:
             async for event in events:
                 try:
                     if isinstance(event, MessageAdded) and event.conversation.channel is Channel.WEBCHAT:
-                        await self._push(event.conversation.sender, {"type": "message", "message": event.message.to_json()})
+                        await self._push(
+                            event.conversation.sender, {"type": "message", "message": event.message.to_json()}
+                        )
                     elif isinstance(event, ConversationChanged):
                         await self._on_conversation(event.conversation)
                 except Exception:
@@ -175,9 +209,8 @@ class WebchatChannel:
                 await self._push(sender, _state_frame(current))
 
     async def _push(self, sender: str, frame: dict[str, Any]) -> None:
-        for socket in list(self._sockets.get(sender, ())):
-            if not socket.closed:
-                await socket.send_json(frame)
+        for citizen in list(self._sockets.get(sender, ())):
+            await citizen.send(frame)
 
     async def deliver(self, conversation: Conversation, message: Message) -> MessageStatus:
         # `run` pushes it; an open widget has it now, a closed one restores it from history.

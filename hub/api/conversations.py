@@ -151,6 +151,6 @@ async def contact_history(request: web.Request) -> web.Response:
         if await session.get(ContactRow, request.match_info["id"]) is None:
             raise not_found("The contact")
         history = await store.contact_history(session, request.match_info["id"])
-    return web.json_response({
-        "conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]
-    })
+    return web.json_response(
+        {"conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]}
+    )

@@ -31,11 +31,20 @@ async def search(request: web.Request) -> web.Response:
     if not 1 <= limit <= 50:
         raise invalid("The query parameter 'limit' must be between 1 and 50.", "invalid_field")
     hits = await hub.knowledge.search(query, language, limit)
-    return web.json_response({"results": [
-        {"id": hit.article.id, "title": hit.article.title, "category": hit.article.category,
-         "score": round(hit.score, 3), "snippet": hit.snippet()}
-        for hit in hits
-    ]})
+    return web.json_response(
+        {
+            "results": [
+                {
+                    "id": hit.article.id,
+                    "title": hit.article.title,
+                    "category": hit.article.category,
+                    "score": round(hit.score, 3),
+                    "snippet": hit.snippet(),
+                }
+                for hit in hits
+            ]
+        }
+    )
 
 
 @routes.get("/api/v1/kb/articles/{id}")

@@ -17,7 +17,13 @@ routes = web.RouteTableDef()
 # (method, path, summary, request body, needs an agent's token)
 ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/healthz", "Health: 200 once the store is open", None, False),
-    ("post", "/api/v1/channels/api/messages", "A citizen's message through the generic API channel", InboundBody, False),
+    (
+        "post",
+        "/api/v1/channels/api/messages",
+        "A citizen's message through the generic API channel",
+        InboundBody,
+        False,
+    ),
     ("get", "/api/v1/channels/api/messages", "Replies for a sender after a message id (?sender=&after=)", None, False),
     ("post", "/api/v1/auth/login", "Log in; returns a bearer token and sets the console cookie", LoginBody, False),
     ("post", "/api/v1/auth/logout", "Log out", None, True),
@@ -45,7 +51,9 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
 
 ERROR = {
     "type": "object",
-    "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+    "properties": {
+        "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}
+    },
 }
 
 
@@ -60,21 +68,32 @@ def document() -> dict[str, Any]:
             },
         }
         if body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body.model_json_schema()}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": body.model_json_schema()}},
+            }
         if secured:
             operation["security"] = [{"bearer": []}, {"cookie": []}]
         parameters = [part[1:-1] for part in path.split("/") if part.startswith("{")]
         if parameters:
-            operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in parameters]
+            operation["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in parameters
+            ]
         paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Dasan Hub", "version": "1", "description": "Omnichannel contact hub for a citizen call centre."},
+        "info": {
+            "title": "Dasan Hub",
+            "version": "1",
+            "description": "Omnichannel contact hub for a citizen call centre.",
+        },
         "paths": paths,
-        "components": {"securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"},
-            "cookie": {"type": "apiKey", "in": "cookie", "name": "dasan_session"},
-        }},
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "dasan_session"},
+            }
+        },
     }
 
 

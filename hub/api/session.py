@@ -27,8 +27,9 @@ async def login(request: web.Request) -> web.Response:
     body = await read_body(request, LoginBody)
     result = await hub.auth.login(body.username, body.password)
     response = web.json_response({"token": result.token, "agent": result.agent.to_json()})
-    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="Strict",
-                        secure=hub.settings.secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE, result.token, httponly=True, samesite="Strict", secure=hub.settings.secure_cookies, path="/"
+    )
     return response
 
 

@@ -59,8 +59,11 @@ async def snapshot(hub: Hub, agent_id: str) -> dict[str, Any]:
             "type": "snapshot",
             "agent": agent.to_json(),
             "queues": [q.to_json() for q in queues],
-            "queued": [c.to_json() for c in waiting if c.state is ConversationState.QUEUED
-                       and (visible is None or c.queue in visible)],
+            "queued": [
+                c.to_json()
+                for c in waiting
+                if c.state is ConversationState.QUEUED and (visible is None or c.queue in visible)
+            ],
             "mine": [c.to_json() for c in mine],
         }
         if agent.role.at_least(Role.SUPERVISOR):
@@ -75,9 +78,10 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=25)
     await socket.prepare(request)
     async with hub.bus.subscribe() as events:
+        # Subscribed first, so nothing between the snapshot and the first push is missed.
+        await socket.send_json(await snapshot(hub, agent.id))
         pusher = asyncio.create_task(_push(hub, agent, socket, events))
         try:
-            await socket.send_json(await snapshot(hub, agent.id))
             async for frame in socket:
                 if frame.type is WSMsgType.ERROR:
                     break
@@ -100,8 +104,9 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
         if socket.closed:
             break
         if isinstance(event, (MessageAdded, MessageStatusChanged)) and _concerns(agent, event.conversation):
-            await socket.send_json({"type": "message", "conversation_id": event.conversation.id,
-                                    "message": event.message.to_json()})
+            await socket.send_json(
+                {"type": "message", "conversation_id": event.conversation.id, "message": event.message.to_json()}
+            )
         if isinstance(event, (ConversationChanged, AgentChanged)) and (pending is None or pending.done()):
             pending = asyncio.create_task(send_snapshot())
     # The subscriber fell too far behind: the console reconnects and starts from a snapshot.
