@@ -7,6 +7,7 @@ provider in its own format, and delivers outbound messages. It knows nothing of 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from aiohttp import web
@@ -39,15 +40,47 @@ class HubPort(Protocol):
     def texts(self, language: str, prefix: str) -> dict[str, str]:
         """Citizen-facing texts from the message catalogue."""
 
+    async def status_reported(
+        self, channel: Channel, provider_message_id: str, status: MessageStatus, error: str | None = None
+    ) -> Message | None:
+        """A provider's delivery report for an outbound message; None when the id is unknown."""
+
+    async def take_held(self, channel: Channel, sender: str) -> list[Message]:
+        """Outbound messages held for the citizen's next contact, now marked delivered."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What became of one outbound message that the provider took."""
+
+    status: MessageStatus
+    """SENT (the provider accepted it), DELIVERED (the citizen has it) or HELD (kept for the
+    citizen's next message, where a channel cannot reach them unasked)."""
+    provider_message_id: str | None = None
+
+
+class DeliveryFailed(Exception):
+    """The provider refused the message or could not be reached."""
+
+    def __init__(self, reason: str, retryable: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
 
 class ChannelAdapter(Protocol):
     channel: Channel
+    send_timeout: float
+    """Seconds one `deliver` may take before the outbox counts it as failed and retries."""
+    sends_per_second: float
+    """The provider's rate limit, which the outbox keeps to."""
 
     def routes(self) -> list[web.RouteDef]:
         """The HTTP and WebSocket endpoints the provider or the citizen calls."""
 
-    async def deliver(self, conversation: Conversation, message: Message) -> MessageStatus:
-        """Send one outbound message; the status it reached."""
+    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
+        """Send one outbound message; raise `DeliveryFailed` when it did not go."""
 
 
 @runtime_checkable

@@ -27,8 +27,9 @@ from hub.auth import Auth
 from hub.bus import EventBus
 from hub.config import Settings
 from hub.console import routes as console
+from hub.contacts import ContactLinks
 from hub.core import HUB, Hub
-from hub.delivery import Delivery
+from hub.delivery import Outbox
 from hub.desk import Desk
 from hub.i18n.catalog import Catalog
 from hub.ingest import Ingest
@@ -62,10 +63,11 @@ def build_hub(settings: Settings) -> Hub:
         ingest=Ingest(store, bus, router, LanguageIdentifier(), knowledge_base, settings.reopen_window),
         desk=Desk(store, bus, router, catalog),
         auth=auth,
+        contacts=ContactLinks(store, bus),
     )
-    hub.channels.update(
-        {adapter.channel: adapter for adapter in (ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub))}
-    )
+    adapters = [ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub)]
+    adapters += [factory(hub) for factory in settings.channel_factories]
+    hub.channels.update({adapter.channel: adapter for adapter in adapters})
     return hub
 
 
@@ -95,7 +97,10 @@ def create_app(settings: Settings) -> web.Application:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await open_hub(hub)
-        workers: list[Coroutine[Any, Any, None]] = [hub.router.run(), Delivery(hub.store, hub.bus, hub.channels).run()]
+        workers: list[Coroutine[Any, Any, None]] = [
+            hub.router.run(),
+            Outbox(hub.store, hub.bus, hub.channels, settings.outbox).run(),
+        ]
         workers += [adapter.run() for adapter in hub.channels.values() if isinstance(adapter, BackgroundWork)]
         tasks = [asyncio.create_task(worker) for worker in workers]
         yield

@@ -17,6 +17,7 @@ from hub.app import build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
 from hub.errors import HubError, invalid
+from hub.privacy import MaskingFilter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingFilter())
     if args.command == "serve":
         settings = Settings.from_env(
             database_url=args.database, load_demo=not args.no_demo, host=args.host, port=args.port

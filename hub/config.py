@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from hub.delivery import OutboxSettings
 from router.router import RouterSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
@@ -24,6 +27,11 @@ class Settings:
     bot_min_confidence: float = 0.55
     max_inbound_chars: int = 4000
     router: RouterSettings = field(default_factory=RouterSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    public_url: str = "http://127.0.0.1:8080"
+    """The hub's address as providers and citizens reach it (behind a proxy, the proxy's)."""
+    channel_factories: tuple[Callable[[Any], Any], ...] = ()
+    """Provider channels to run: each builds its adapter from the hub (a `HubPort`)."""
     secure_cookies: bool = False
     api_channel_key: str | None = None
     # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).
@@ -43,6 +51,8 @@ class Settings:
             values["reopen_window"] = timedelta(seconds=float(env["DASAN_REOPEN_WINDOW_SECONDS"]))
         if "DASAN_SLA_SECONDS" in env:
             values["sla_seconds"] = int(env["DASAN_SLA_SECONDS"])
+        if env.get("DASAN_PUBLIC_URL"):
+            values["public_url"] = env["DASAN_PUBLIC_URL"].rstrip("/")
         if env.get("DASAN_API_CHANNEL_KEY"):
             values["api_channel_key"] = env["DASAN_API_CHANNEL_KEY"]
         if "DASAN_SECURE_COOKIES" in env:

@@ -9,13 +9,14 @@ from aiohttp import web
 
 from channels.base import ChannelAdapter
 from hub.auth import Auth
-from hub.bus import EventBus, Subscription
+from hub.bus import EventBus, MessageStatusChanged, Subscription
 from hub.config import Settings
+from hub.contacts import ContactLinks
 from hub.desk import Desk
 from hub.i18n.catalog import Catalog
 from hub.ingest import Ingest
 from hub.knowledge import KnowledgeBase
-from hub.model import Channel, Conversation, Inbound, IngestResult, Message
+from hub.model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
 from router.router import Router
 from store import conversations as store
 from store.db import Store
@@ -34,6 +35,7 @@ class Hub:
     ingest: Ingest
     desk: Desk
     auth: Auth
+    contacts: ContactLinks
     channels: dict[Channel, ChannelAdapter] = field(default_factory=dict)
 
     async def receive(self, inbound: Inbound) -> IngestResult:
@@ -64,6 +66,36 @@ class Hub:
 
     def texts(self, language: str, prefix: str) -> dict[str, str]:
         return self.catalog.texts(language, prefix)
+
+    async def status_reported(
+        self, channel: Channel, provider_message_id: str, status: MessageStatus, error: str | None = None
+    ) -> Message | None:
+        async with self.store.write() as session:
+            row = await store.outbound_by_provider_id(session, channel.value, provider_message_id)
+            if row is None:
+                return None
+            row.status = status.value
+            row.error = error
+            await session.flush()
+            conversation_row = await store.conversation_row(session, row.conversation_id)
+            assert conversation_row is not None
+            record = await store.conversation(session, conversation_row)
+            message = (await store.message_records(session, [row]))[0]
+        self.bus.publish(MessageStatusChanged(record, message))
+        return message
+
+    async def take_held(self, channel: Channel, sender: str) -> list[Message]:
+        async with self.store.write() as session:
+            rows = await store.held_for(session, channel.value, sender)
+            for row in rows:
+                row.status = MessageStatus.DELIVERED.value
+            await session.flush()
+            messages = await store.message_records(session, rows)
+            conversation_row = await store.conversation_row(session, rows[0].conversation_id) if rows else None
+            record = await store.conversation(session, conversation_row) if conversation_row else None
+        if record is not None:
+            self.bus.publish(*(MessageStatusChanged(record, message) for message in messages))
+        return messages
 
 
 HUB = web.AppKey("hub", Hub)

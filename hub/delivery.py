@@ -1,77 +1,206 @@
-"""Hands each outbound message to its channel and records the status it reached."""
+"""The outbox: every outbound message is stored before it is sent, then sent until it goes.
+
+A message waits as `queued` in the store. The outbox hands the oldest queued message of each
+conversation to its channel (so a conversation's replies arrive in order), keeps to each
+provider's rate, gives every send a timeout, and retries with exponential backoff and
+jitter up to a limit; then the message is `failed` with the reason, for the agent to see.
+Whatever is still queued when the hub stops is sent after it starts again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from channels.base import ChannelAdapter
+from channels.base import ChannelAdapter, Delivered, DeliveryFailed
 from hub.bus import EventBus, MessageAdded, MessageStatusChanged
-from hub.model import Channel, Conversation, Direction, MessageStatus
+from hub.clock import utcnow
+from hub.model import Channel, Conversation, Direction, Message, MessageStatus
 from store import conversations as store
 from store.db import Store
-from store.tables import MessageRow
+from store.tables import ConversationRow, MessageRow
 
 log = logging.getLogger(__name__)
-BATCH_PAUSE_SECONDS = 0.02
 
 
-class Delivery:
-    """Statuses are written in batches: one transaction for all that a burst delivered."""
+@dataclass(frozen=True)
+class OutboxSettings:
+    max_attempts: int = 8
+    first_retry_seconds: float = 1.0
+    max_retry_seconds: float = 300.0
+    sweep_seconds: float = 1.0
+    """How often the outbox looks for retries that have come due."""
+    burst_pause_seconds: float = 0.01
+    """A short wait after a wake-up, so one round sends a whole burst of replies."""
 
-    def __init__(self, store_: Store, bus: EventBus, channels: Mapping[Channel, ChannelAdapter]) -> None:
+
+@dataclass(frozen=True)
+class _Outcome:
+    message_id: int
+    conversation: Conversation
+    delivered: Delivered | None = None
+    failure: DeliveryFailed | None = None
+
+
+class RateLimit:
+    """A token bucket: at most `rate` sends a second, in bursts of up to one second's worth."""
+
+    def __init__(self, rate: float) -> None:
+        self._rate = rate
+        self._tokens = max(1.0, rate)
+        self._updated = asyncio.get_running_loop().time()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            self._tokens = min(max(1.0, self._rate), self._tokens + (now - self._updated) * self._rate)
+            self._updated = now
+            if self._tokens < 1.0:
+                await asyncio.sleep((1.0 - self._tokens) / self._rate)
+                self._tokens, self._updated = 1.0, loop.time()
+            self._tokens -= 1.0
+
+
+def backoff(attempts: int, settings: OutboxSettings, retry_after: float | None = None) -> float:
+    """Seconds before the next try: doubling per attempt, with jitter so retries spread out."""
+    ceiling = min(settings.max_retry_seconds, settings.first_retry_seconds * 2 ** max(0, attempts - 1))
+    delay = ceiling * random.uniform(0.5, 1.0)
+    return max(delay, retry_after or 0.0)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store_: Store,
+        bus: EventBus,
+        channels: Mapping[Channel, ChannelAdapter],
+        settings: OutboxSettings | None = None,
+    ) -> None:
         self._store = store_
         self._bus = bus
         self._channels = channels
-        self._reached: dict[int, tuple[Conversation, MessageStatus]] = {}
+        self.settings = settings or OutboxSettings()
         self._wake = asyncio.Event()
+        self._limits: dict[Channel, RateLimit] = {}
 
     async def run(self) -> None:
-        writer = asyncio.create_task(self._write_statuses())
+        """Send until cancelled; wakes on every new outbound message and on a slow clock."""
+        listener = asyncio.create_task(self._listen())
         try:
-            async with self._bus.subscribe() as events:
-                async for event in events:
-                    if isinstance(event, MessageAdded) and event.message.direction is Direction.OUT:
-                        await self._deliver(event)
+            while True:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.sweep_seconds)
+                await asyncio.sleep(self.settings.burst_pause_seconds)
+                self._wake.clear()
+                try:
+                    while await self.send_due():
+                        pass
+                except Exception:
+                    log.exception("outbox round failed")
         finally:
-            writer.cancel()
+            listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await writer
+                await listener
 
-    async def _deliver(self, event: MessageAdded) -> None:
-        adapter = self._channels.get(event.conversation.channel)
-        if adapter is None:
-            log.error("no adapter for channel %s", event.conversation.channel)
-            return
-        try:
-            status = await adapter.deliver(event.conversation, event.message)
-        except Exception:
-            log.exception("delivery of message %s failed", event.message.id)
-            status = MessageStatus.FAILED
-        if status is not event.message.status:
-            self._reached[int(event.message.id)] = (event.conversation, status)
-            self._wake.set()
+    async def _listen(self) -> None:
+        async with self._bus.subscribe() as events:
+            async for event in events:
+                if isinstance(event, MessageAdded) and event.message.direction is Direction.OUT:
+                    self._wake.set()
 
-    async def _write_statuses(self) -> None:
-        while True:
-            await self._wake.wait()
-            await asyncio.sleep(BATCH_PAUSE_SECONDS)
-            self._wake.clear()
-            reached, self._reached = self._reached, {}
-            try:
-                await self._write(reached)
-            except Exception:
-                log.exception("recording %d delivery statuses failed", len(reached))
+    async def send_due(self) -> int:
+        """One round: the head of each conversation's queue, if due. Returns how many went."""
+        heads = await self._due_heads(utcnow())
+        if not heads:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(conversation, message) for conversation, message in heads))
+        await self._record(outcomes)
+        return sum(outcome.delivered is not None for outcome in outcomes)
 
-    async def _write(self, reached: dict[int, tuple[Conversation, MessageStatus]]) -> None:
-        async with self._store.write() as session:
-            rows = list(await session.scalars(select(MessageRow).where(MessageRow.id.in_(reached))))
+    async def _due_heads(self, now: datetime) -> list[tuple[Conversation, Message]]:
+        async with self._store.read() as session:
+            rows = list(
+                await session.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.direction == Direction.OUT.value, MessageRow.status == MessageStatus.QUEUED.value)
+                    .order_by(MessageRow.id)
+                    .limit(1000)
+                )
+            )
+            heads: dict[str, MessageRow] = {}
             for row in rows:
-                row.status = reached[row.id][1].value
+                heads.setdefault(row.conversation_id, row)
+            due = [row for row in heads.values() if row.next_attempt_at is None or row.next_attempt_at <= now]
+            if not due:
+                return []
+            conversation_rows = list(
+                await session.scalars(
+                    select(ConversationRow).where(ConversationRow.id.in_({row.conversation_id for row in due}))
+                )
+            )
+            records = {record.id: record for record in await store.conversations(session, conversation_rows)}
+            messages = await store.message_records(session, due)
+        return [(records[message.conversation_id], message) for message in messages]
+
+    async def _send(self, conversation: Conversation, message: Message) -> _Outcome:
+        message_id = int(message.id)
+        adapter = self._channels.get(conversation.channel)
+        if adapter is None:
+            failure = DeliveryFailed(f"no adapter for channel {conversation.channel}", retryable=True)
+            return _Outcome(message_id, conversation, failure=failure)
+        if conversation.channel not in self._limits:
+            self._limits[conversation.channel] = RateLimit(adapter.sends_per_second)
+        await self._limits[conversation.channel].take()
+        try:
+            delivered = await asyncio.wait_for(adapter.deliver(conversation, message), adapter.send_timeout)
+            return _Outcome(message_id, conversation, delivered=delivered)
+        except DeliveryFailed as failure:
+            return _Outcome(message_id, conversation, failure=failure)
+        except asyncio.TimeoutError:
+            failure = DeliveryFailed(f"no answer from {conversation.channel} within {adapter.send_timeout:g} s")
+            return _Outcome(message_id, conversation, failure=failure)
+        except Exception as error:  # an adapter bug must not stop every other message
+            log.exception("delivering message %s failed", message_id)
+            return _Outcome(message_id, conversation, failure=DeliveryFailed(f"{type(error).__name__}: {error}"))
+
+    async def _record(self, outcomes: list[_Outcome]) -> None:
+        now = utcnow()
+        async with self._store.write() as session:
+            rows = {
+                row.id: row
+                for row in await session.scalars(
+                    select(MessageRow).where(MessageRow.id.in_([o.message_id for o in outcomes]))
+                )
+            }
+            for outcome in outcomes:
+                row = rows[outcome.message_id]
+                row.attempts += 1
+                if outcome.delivered is not None:
+                    row.status = outcome.delivered.status.value
+                    row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
+                    row.next_attempt_at, row.error = None, None
+                else:
+                    self._failed(row, outcome.failure, now)
             await session.flush()
-            messages = await store.message_records(session, rows)
-        self._bus.publish(*(MessageStatusChanged(reached[int(m.id)][0], m) for m in messages))
+            messages = await store.message_records(session, list(rows.values()))
+        by_id = {outcome.message_id: outcome.conversation for outcome in outcomes}
+        self._bus.publish(*(MessageStatusChanged(by_id[int(m.id)], m) for m in messages))
+
+    def _failed(self, row: MessageRow, failure: DeliveryFailed | None, now: datetime) -> None:
+        assert failure is not None
+        row.error = failure.reason[:500]
+        if not failure.retryable or row.attempts >= self.settings.max_attempts:
+            row.status = MessageStatus.FAILED.value
+            row.next_attempt_at = None
+            log.warning("message %s failed after %d attempts: %s", row.id, row.attempts, failure.reason)
+            return
+        row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, self.settings, failure.retry_after))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.bus import EventBus
 from hub.clock import utcnow
+from hub.contacts import link_verified_phone
 from hub.knowledge import KnowledgeBase
 from hub.locks import KeyedLocks
 from hub.model import (
@@ -132,8 +133,10 @@ class Ingest:
                         tuple(Reply(r.text, r.language) for r in replies),
                     )
             display_name = inbound.display_name or f"{channel} {inbound.sender[-4:]}"
-            contact = await store.ensure_contact(session, channel, inbound.sender, display_name, now)
-            row, requeue = await self._open_conversation(session, contact.id, inbound, now)
+            contact_id = (await store.ensure_contact(session, channel, inbound.sender, display_name, now)).id
+            if inbound.verified_phone:
+                contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone) or contact_id
+            row, requeue = await self._open_conversation(session, contact_id, inbound, now)
             language = self._set_language(session, row, inbound, now)
             if row.category is None:
                 guess = await self._guess_category(inbound.text)
@@ -161,6 +164,7 @@ class Ingest:
                 language=language,
                 status=MessageStatus.RECEIVED.value,
                 created_at=now,
+                attachments=[attachment.to_json() for attachment in inbound.attachments],
             )
             new_messages = [message]
             if requeue:

@@ -99,6 +99,8 @@ class Router:
     async def plan(self, conversation: Conversation, text: str) -> Plan:
         """Choose the next step for a citizen message; may ask the bot, never writes."""
         state = conversation.state
+        if not text.strip():  # a photo or a location alone: for a person to look at, not the bot
+            return Plan(Step.NONE)
         if state.waiting:
             return Plan(Step.REMIND) if asks_for_person(text) else Plan(Step.NONE)
         if state is not ConversationState.BOT:

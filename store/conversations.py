@@ -297,3 +297,48 @@ async def add_outbound(
         actions=actions or [],
         created_at=now,
     )
+
+
+async def outbound_by_provider_id(session: AsyncSession, channel: str, provider_message_id: str) -> MessageRow | None:
+    return await session.scalar(
+        select(MessageRow).where(
+            MessageRow.channel == channel,
+            MessageRow.direction == "out",
+            MessageRow.provider_message_id == provider_message_id,
+        )
+    )
+
+
+async def held_for(session: AsyncSession, channel: str, sender: str) -> list[MessageRow]:
+    """Outbound messages kept for the citizen's next contact, oldest first."""
+    rows = await session.scalars(
+        select(MessageRow)
+        .where(MessageRow.channel == channel, MessageRow.sender == sender, MessageRow.status == "held")
+        .order_by(MessageRow.id)
+    )
+    return list(rows)
+
+
+async def merge_contacts(session: AsyncSession, keep_id: str, merged_id: str) -> list[str]:
+    """Move the merged contact's identities and conversations to the kept one; returns the
+    moved conversations' ids. The merged contact is deleted."""
+    identities = await session.scalars(select(ChannelIdentityRow).where(ChannelIdentityRow.contact_id == merged_id))
+    for identity in identities:
+        identity.contact_id = keep_id
+    moved = list(await session.scalars(select(ConversationRow).where(ConversationRow.contact_id == merged_id)))
+    for row in moved:
+        row.contact_id = keep_id
+    await session.flush()
+    merged = await session.get(ContactRow, merged_id)
+    if merged is not None:
+        await session.delete(merged)
+    await session.flush()
+    return [row.id for row in moved]
+
+
+async def contact_by_identity(session: AsyncSession, channel: str, external_id: str) -> str | None:
+    return await session.scalar(
+        select(ChannelIdentityRow.contact_id).where(
+            ChannelIdentityRow.channel == channel, ChannelIdentityRow.external_id == external_id
+        )
+    )

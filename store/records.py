@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub.model import (
     Agent,
     AgentState,
+    Attachment,
     Author,
     Channel,
     ChannelIdentity,
@@ -45,6 +46,8 @@ def message_record(row: MessageRow, agent_username: str | None = None) -> Messag
         created_at=row.created_at,
         client_id=row.provider_message_id if row.direction == Direction.IN.value else None,
         actions=tuple(QuickReply(**action) for action in row.actions or ()),
+        attachments=tuple(Attachment(**attachment) for attachment in row.attachments or ()),
+        error=row.error,
     )
 
 

@@ -38,6 +38,8 @@ class ContactRow(Base):
     __tablename__ = "contacts"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    # A phone number a provider vouched for, in E.164: the key that links channels.
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime]
 
 
@@ -88,6 +90,7 @@ class MessageRow(Base):
         # A provider's retry of the same message id is never stored twice.
         UniqueConstraint("channel", "sender", "provider_message_id", name="uq_message_provider_id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_outbox", "direction", "status"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
@@ -103,7 +106,12 @@ class MessageRow(Base):
     status: Mapped[str] = mapped_column(String(12))
     in_reply_to: Mapped[int | None] = mapped_column(Integer)
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+    # The outbox: how often delivery was tried, when to try again, and why it failed.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class EventRow(Base):

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from channels.base import HubPort
+from channels.base import Delivered, HubPort
 from hub.api.errors import read_body
 from hub.errors import HubError, invalid
 from hub.model import Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
@@ -43,6 +43,8 @@ class ApiChannel:
     """Replies reach the integration in the POST's answer or by polling GET."""
 
     channel = Channel.API
+    send_timeout = 5.0
+    sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort, key: str | None = None) -> None:
         self._hub = hub
@@ -102,6 +104,6 @@ class ApiChannel:
             }
         )
 
-    async def deliver(self, conversation: Conversation, message: Message) -> MessageStatus:
+    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
         # The integration collects replies by polling; the message is ready for it.
-        return MessageStatus.SENT
+        return Delivered(MessageStatus.SENT)

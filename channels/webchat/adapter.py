@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from channels.base import HubPort
+from channels.base import Delivered, HubPort
 from hub.bus import ConversationChanged, MessageAdded
 from hub.errors import HubError
 from hub.model import Channel, Conversation, Inbound, Language, Message, MessageStatus
@@ -73,6 +73,8 @@ class CitizenSocket:
 
 class WebchatChannel:
     channel = Channel.WEBCHAT
+    send_timeout = 5.0
+    sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort) -> None:
         self._hub = hub
@@ -212,6 +214,6 @@ class WebchatChannel:
         for citizen in list(self._sockets.get(sender, ())):
             await citizen.send(frame)
 
-    async def deliver(self, conversation: Conversation, message: Message) -> MessageStatus:
+    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
         # `run` pushes it; an open widget has it now, a closed one restores it from history.
-        return MessageStatus.DELIVERED if self._sockets.get(conversation.sender) else MessageStatus.SENT
+        return Delivered(MessageStatus.DELIVERED if self._sockets.get(conversation.sender) else MessageStatus.SENT)

@@ -154,3 +154,17 @@ async def contact_history(request: web.Request) -> web.Response:
     return web.json_response(
         {"conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]}
     )
+
+
+class LinkBody(BaseModel):
+    contact_id: str = Field(min_length=1, max_length=64)
+
+
+@routes.post("/api/v1/contacts/{id}/link")
+async def link_contact(request: web.Request) -> web.Response:
+    """The other contact is the same citizen: its channels and history join this one."""
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    body = await read_body(request, LinkBody)
+    contact = await hub.contacts.link(agent, request.match_info["id"], body.contact_id)
+    return web.json_response(contact.to_json())

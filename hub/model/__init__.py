@@ -3,6 +3,7 @@
 from hub.model.records import (
     Agent,
     Article,
+    Attachment,
     ChannelIdentity,
     Contact,
     Conversation,
@@ -35,6 +36,7 @@ __all__ = [
     "Agent",
     "AgentState",
     "Article",
+    "Attachment",
     "Author",
     "Category",
     "Channel",

@@ -57,6 +57,21 @@ class QuickReply:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A photo, file or location sent with a message; `url` is the provider's copy."""
+
+    kind: str
+    """image, audio, video, file or location"""
+    url: str | None = None
+    content_type: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific details, e.g. latitude and longitude of a location."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "url": self.url, "content_type": self.content_type, "data": dict(self.data)}
+
+
+@dataclass(frozen=True)
 class Message:
     id: str
     conversation_id: str
@@ -71,6 +86,9 @@ class Message:
     translation: str | None = None
     client_id: str | None = None
     actions: tuple[QuickReply, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    error: str | None = None
+    """Why the last delivery attempt failed, for the agent to see."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -85,6 +103,8 @@ class Message:
             "created_at": iso(self.created_at),
             "status": self.status.value,
             "actions": [a.to_json() for a in self.actions],
+            "attachments": [a.to_json() for a in self.attachments],
+            "error": self.error,
         }
         if self.client_id:
             data["client_id"] = self.client_id
@@ -227,6 +247,10 @@ class Inbound:
     language: str | None = None
     display_name: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+    verified_phone: str | None = None
+    """A phone number the provider vouches for (an SMS sender, a contact shared in Telegram):
+    the hub links this identity to the contact who has the same number."""
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class MessageStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     DELIVERED = "delivered"
+    HELD = "held"
+    UNDELIVERED = "undelivered"
     FAILED = "failed"
 
 
@@ -111,6 +113,7 @@ class EventType(StrEnum):
     REOPENED = "reopened"
     ABANDONED = "abandoned"
     CITIZEN_LEFT = "citizen_left"
+    CONTACT_LINKED = "contact_linked"
     FLAGGED = "flagged"
 
 
