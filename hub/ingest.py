@@ -132,7 +132,7 @@ class Ingest:
                         True,
                         tuple(Reply(r.text, r.language) for r in replies),
                     )
-            display_name = inbound.display_name or f"{channel} {inbound.sender[-4:]}"
+            display_name = inbound.display_name or f"시민 {inbound.sender[-4:]}"
             contact_id = (await store.ensure_contact(session, channel, inbound.sender, display_name, now)).id
             if inbound.verified_phone:
                 contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone) or contact_id

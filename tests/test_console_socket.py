@@ -173,3 +173,26 @@ async def test_console_page_and_script_are_served(client: TestClient) -> None:
     assert script.status == 200
     assert script.content_type in ("application/javascript", "text/javascript")
     assert "/api/v1/console/ws" in await script.text()
+
+
+async def test_changes_during_a_slow_snapshot_reach_the_console(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_snapshot = console_routes.snapshot
+
+    async def slow_snapshot(hub: Any, agent_id: str) -> Frame:
+        frame = await real_snapshot(hub, agent_id)
+        await asyncio.sleep(0.3)
+        return frame
+
+    monkeypatch.setattr(console_routes, "snapshot", slow_snapshot)
+    headers = await login(client, "kim")
+    socket = await client.ws_connect("/api/v1/console/ws", headers=headers)
+    await socket.receive_json(timeout=TIMEOUT)
+    await citizen_says(client, "citizen-a", "상담사 연결해 주세요")
+    await asyncio.sleep(0.15)  # the snapshot for the first offer is being built now
+    await citizen_says(client, "citizen-b", "상담사 연결해 주세요")
+    snapshots = [frame for frame in await frames_for(socket, 2.5) if frame["type"] == "snapshot"]
+    assert snapshots, "no snapshot after the offers"
+    assert len(snapshots[-1]["mine"]) == 2
+    await socket.close()

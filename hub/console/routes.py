@@ -94,10 +94,13 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: Subscription) -> None:
     pending: asyncio.Task[None] | None = None
+    changed = False
 
-    async def send_snapshot() -> None:
-        await asyncio.sleep(SNAPSHOT_DELAY)
-        if not socket.closed:
+    async def send_snapshots() -> None:
+        nonlocal changed
+        while changed and not socket.closed:
+            await asyncio.sleep(SNAPSHOT_DELAY)
+            changed = False  # a change from here on is not in this snapshot: loop for another
             await socket.send_json(await snapshot(hub, agent.id))
 
     async for event in events:
@@ -107,8 +110,10 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
             await socket.send_json(
                 {"type": "message", "conversation_id": event.conversation.id, "message": event.message.to_json()}
             )
-        if isinstance(event, (ConversationChanged, AgentChanged)) and (pending is None or pending.done()):
-            pending = asyncio.create_task(send_snapshot())
+        if isinstance(event, (ConversationChanged, AgentChanged)):
+            changed = True
+            if pending is None or pending.done():
+                pending = asyncio.create_task(send_snapshots())
     # The subscriber fell too far behind: the console reconnects and starts from a snapshot.
     if not socket.closed:
         await socket.close()
