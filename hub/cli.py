@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import ValidationError
 
+from channels.configured import channel_factories
 from hub import directory
 from hub.app import build_hub, create_app, open_hub
 from hub.config import Settings
@@ -58,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(
             database_url=args.database, load_demo=not args.no_demo, host=args.host, port=args.port
         )
+        try:
+            providers = channel_factories(os.environ, settings.public_url)
+        except ValueError as error:
+            print(f"dasan: {error}", file=sys.stderr)
+            return 2
+        settings = dataclasses.replace(settings, channel_factories=providers)
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)

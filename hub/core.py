@@ -21,6 +21,8 @@ from router.router import Router
 from store import conversations as store
 from store.db import Store
 
+_FINAL_STATUSES = {MessageStatus.DELIVERED.value, MessageStatus.UNDELIVERED.value, MessageStatus.FAILED.value}
+
 
 @dataclass
 class Hub:
@@ -74,6 +76,10 @@ class Hub:
             row = await store.outbound_by_provider_id(session, channel.value, provider_message_id)
             if row is None:
                 return None
+            # Providers do not promise their reports arrive in order: a late "sent" after
+            # "delivered" is old news.
+            if status is MessageStatus.SENT and row.status in _FINAL_STATUSES:
+                return (await store.message_records(session, [row]))[0]
             row.status = status.value
             row.error = error
             await session.flush()

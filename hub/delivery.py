@@ -91,6 +91,8 @@ class Outbox:
         self.settings = settings or OutboxSettings()
         self._wake = asyncio.Event()
         self._limits: dict[Channel, RateLimit] = {}
+        self._sending: dict[str, asyncio.Task[None]] = {}
+        """Conversation id → the send of its head message now under way."""
 
     async def run(self) -> None:
         """Send until cancelled; wakes on every new outbound message and on a slow clock."""
@@ -102,14 +104,15 @@ class Outbox:
                 await asyncio.sleep(self.settings.burst_pause_seconds)
                 self._wake.clear()
                 try:
-                    while await self.send_due():
-                        pass
+                    await self.start_due()
                 except Exception:
                     log.exception("outbox round failed")
         finally:
             listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            for task in (listener, *self._sending.values()):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _listen(self) -> None:
         async with self._bus.subscribe() as events:
@@ -117,14 +120,29 @@ class Outbox:
                 if isinstance(event, MessageAdded) and event.message.direction is Direction.OUT:
                     self._wake.set()
 
-    async def send_due(self) -> int:
-        """One round: the head of each conversation's queue, if due. Returns how many went."""
-        heads = await self._due_heads(utcnow())
-        if not heads:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(conversation, message) for conversation, message in heads))
-        await self._record(outcomes)
-        return sum(outcome.delivered is not None for outcome in outcomes)
+    async def start_due(self) -> int:
+        """Start sending the head of each conversation's queue that is due and not already
+        on its way. Each send runs on its own, so a slow provider holds up only its own
+        conversations. Returns how many sends started."""
+        heads = [
+            (conversation, message)
+            for conversation, message in await self._due_heads(utcnow())
+            if conversation.id not in self._sending
+        ]
+        for conversation, message in heads:
+            self._sending[conversation.id] = asyncio.create_task(self._send_and_record(conversation, message))
+        return len(heads)
+
+    async def _send_and_record(self, conversation: Conversation, message: Message) -> None:
+        try:
+            outcome = await self._send(conversation, message)
+            await self._record(outcome)
+            if outcome.delivered is not None:
+                self._wake.set()  # the conversation's next message may be waiting
+        except Exception:
+            log.exception("outbox failed on message %s", message.id)
+        finally:
+            del self._sending[conversation.id]
 
     async def _due_heads(self, now: datetime) -> list[tuple[Conversation, Message]]:
         async with self._store.read() as session:
@@ -172,28 +190,21 @@ class Outbox:
             log.exception("delivering message %s failed", message_id)
             return _Outcome(message_id, conversation, failure=DeliveryFailed(f"{type(error).__name__}: {error}"))
 
-    async def _record(self, outcomes: list[_Outcome]) -> None:
-        now = utcnow()
+    async def _record(self, outcome: _Outcome) -> None:
         async with self._store.write() as session:
-            rows = {
-                row.id: row
-                for row in await session.scalars(
-                    select(MessageRow).where(MessageRow.id.in_([o.message_id for o in outcomes]))
-                )
-            }
-            for outcome in outcomes:
-                row = rows[outcome.message_id]
-                row.attempts += 1
-                if outcome.delivered is not None:
-                    row.status = outcome.delivered.status.value
-                    row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
-                    row.next_attempt_at, row.error = None, None
-                else:
-                    self._failed(row, outcome.failure, now)
+            row = await session.get(MessageRow, outcome.message_id)
+            if row is None:
+                return
+            row.attempts += 1
+            if outcome.delivered is not None:
+                row.status = outcome.delivered.status.value
+                row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
+                row.next_attempt_at, row.error = None, None
+            else:
+                self._failed(row, outcome.failure, utcnow())
             await session.flush()
-            messages = await store.message_records(session, list(rows.values()))
-        by_id = {outcome.message_id: outcome.conversation for outcome in outcomes}
-        self._bus.publish(*(MessageStatusChanged(by_id[int(m.id)], m) for m in messages))
+            message = (await store.message_records(session, [row]))[0]
+        self._bus.publish(MessageStatusChanged(outcome.conversation, message))
 
     def _failed(self, row: MessageRow, failure: DeliveryFailed | None, now: datetime) -> None:
         assert failure is not None

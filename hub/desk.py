@@ -20,10 +20,12 @@ from hub.model import (
     Channel,
     Conversation,
     ConversationState,
+    Direction,
     Disposition,
     EventType,
     Language,
     Message,
+    MessageStatus,
     Role,
 )
 from router.router import Changes, Router, publish_messages, queue_for
@@ -260,8 +262,16 @@ class Desk:
 
         async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
             if row.state == ConversationState.ASSIGNED.value:
+                # The agent still resolves it (with a disposition); tell them in the thread.
                 store.add_event(session, row.id, EventType.CITIZEN_LEFT, "citizen", now)
-                return []
+                row.last_message_at = now
+                note = await store.add_message(
+                    session, conversation_id=row.id, channel=row.channel, sender=row.sender,
+                    provider_message_id=None, direction=Direction.IN.value, author=Author.SYSTEM.value,
+                    text=self._catalog.text("system.citizen_left", "ko"), language="ko",
+                    status=MessageStatus.RECEIVED.value, created_at=now,
+                )  # fmt: skip
+                return [note]
             if row.state == ConversationState.RESOLVED.value:
                 return []
             await self._idle_from(session, row.assigned_agent_id, now)

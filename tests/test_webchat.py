@@ -321,3 +321,27 @@ async def test_widget_page_and_texts(client: TestClient) -> None:
     error = await missing.json()
     assert set(error) == {"error"} and set(error["error"]) == {"code", "message"}
     assert error["error"]["code"] == "not_found"
+
+
+async def test_a_citizen_leaving_a_served_chat_tells_the_agent_only(client: TestClient) -> None:
+    socket, _, conversation_id, session = await ask_for_person(client)
+    kim = await login(client, "kim", available=False)
+    claimed = await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=kim)
+    assert claimed.status == 200
+    await socket.send_json({"type": "end"})
+
+    async def note() -> Any:
+        response = await client.get(f"/api/v1/conversations/{conversation_id}/messages", headers=kim)
+        notes = [m for m in (await response.json())["messages"] if m["author"] == "system" and m["direction"] == "in"]
+        return notes
+
+    notes = await wait_for(note)
+    assert notes[0]["text"] == "시민이 대화를 종료했습니다."
+    # The agent resolves it with a disposition; the citizen's widget never shows the note.
+    conversation = await (await client.get(f"/api/v1/conversations/{conversation_id}", headers=kim)).json()
+    assert conversation["state"] == "assigned"
+    assert all(f.get("message", {}).get("text") != notes[0]["text"] for f in await frames_for(socket, 0.5))
+    await socket.close()
+    again, welcome = await connect(client, session)
+    assert notes[0]["text"] not in [m["text"] for m in welcome["messages"]]
+    await again.close()

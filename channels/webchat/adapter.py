@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 from channels.base import Delivered, HubPort
 from hub.bus import ConversationChanged, MessageAdded
 from hub.errors import HubError
-from hub.model import Channel, Conversation, Inbound, Language, Message, MessageStatus
+from hub.model import Author, Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +47,11 @@ def _summary(conversation: Conversation) -> dict[str, Any]:
 def _state_frame(conversation: Conversation) -> dict[str, Any]:
     summary = _summary(conversation)
     return {"type": "state", "conversation_id": summary.pop("id"), **summary}
+
+
+def _note_for_agents(message: Message) -> bool:
+    """A system note on the citizen's side of the thread (they left): for the console only."""
+    return message.author is Author.SYSTEM and message.direction is Direction.IN
 
 
 class CitizenSocket:
@@ -131,7 +136,7 @@ class WebchatChannel:
                     "type": "welcome",
                     "session": token,
                     "conversation": _summary(conversation) if conversation else None,
-                    "messages": [message.to_json() for message in messages],
+                    "messages": [m.to_json() for m in messages if not _note_for_agents(m)],
                 }
             )
             async for frame in socket:
@@ -188,7 +193,11 @@ class WebchatChannel:
         async with self._hub.subscribe() as events:
             async for event in events:
                 try:
-                    if isinstance(event, MessageAdded) and event.conversation.channel is Channel.WEBCHAT:
+                    if (
+                        isinstance(event, MessageAdded)
+                        and event.conversation.channel is Channel.WEBCHAT
+                        and not _note_for_agents(event.message)
+                    ):
                         await self._push(
                             event.conversation.sender, {"type": "message", "message": event.message.to_json()}
                         )

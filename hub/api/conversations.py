@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from hub.errors import invalid, not_found
@@ -168,3 +169,23 @@ async def link_contact(request: web.Request) -> web.Response:
     body = await read_body(request, LinkBody)
     contact = await hub.contacts.link(agent, request.match_info["id"], body.contact_id)
     return web.json_response(contact.to_json())
+
+
+class SegmentsBody(BaseModel):
+    text: str = Field(max_length=10_000)
+
+
+@routes.post("/api/v1/sms/segments")
+async def sms_segments(request: web.Request) -> web.Response:
+    """What a reply costs as SMS, shown to the agent while typing (Korean is UCS-2: 70 / 67)."""
+    await request.app[HUB].auth.agent(request)
+    body = await read_body(request, SegmentsBody)
+    count = segments(body.text)
+    return web.json_response(
+        {
+            "encoding": count.encoding,
+            "segments": count.segments,
+            "characters": count.characters,
+            "max_characters": MAX_CHARS,
+        }
+    )

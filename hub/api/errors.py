@@ -29,6 +29,12 @@ _HTTP_CODES = {
 }
 
 
+def _route(request: web.Request) -> str:
+    """The route's pattern, not the path: a path can carry a secret (Kakao's skill token)."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
+
+
 def error_response(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -39,7 +45,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except HubError as error:
         if error.status in (401, 403):
-            log.warning("refused %s %s: %s", request.method, request.path, error.message)
+            log.warning("refused %s %s: %s", request.method, _route(request), error.message)
         return error_response(error.status, error.code, error.message)
     except web.HTTPException as error:
         if error.status < 400:
@@ -47,7 +53,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = error.text if error.text and not error.text.startswith(str(error.status)) else error.reason
         return error_response(error.status, _HTTP_CODES.get(error.status, "http_error"), f"{message}.")
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, _route(request))
         return error_response(500, "internal_error", "The hub failed to handle this request; it is logged.")
 
 

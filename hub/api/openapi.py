@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from channels.api.adapter import InboundBody
-from hub.api.conversations import CorrectionBody, FlagBody, LinkBody, ReplyBody, ResolveBody, TransferBody
+from hub.api.conversations import CorrectionBody, FlagBody, LinkBody, ReplyBody, ResolveBody, SegmentsBody, TransferBody
 from hub.api.session import LoginBody, PresenceBody
 from hub.api.supervision import QueueBody
 
@@ -41,6 +41,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("post", "/api/v1/conversations/{id}/flag", "Record an abuse incident", FlagBody, True),
     ("get", "/api/v1/contacts/{id}/history", "A contact's conversations across channels", None, True),
     ("post", "/api/v1/contacts/{id}/link", "Link another contact (the same citizen) into this one", LinkBody, True),
+    ("post", "/api/v1/sms/segments", "What a text costs as SMS (segments, encoding)", SegmentsBody, True),
     ("get", "/api/v1/queues", "Queues with waiting counts", None, True),
     ("patch", "/api/v1/queues/{name}", "Change a queue (admin)", QueueBody, True),
     ("get", "/api/v1/agents", "Agents (supervisor)", None, True),

@@ -14,6 +14,7 @@
   const LANGUAGES = ["ko", "en", "zh", "ja", "vi", "mn"];
   const SESSION_KEY = "dasan.webchat.session";
   const OPEN_KEY = "dasan.webchat.open";
+  const ENDED_KEY = "dasan.webchat.ended"; // {"conversation": id, "after": last message id} the citizen closed
   const BACKOFF_MIN_MS = 500;
   const BACKOFF_MAX_MS = 10000;
 
@@ -33,11 +34,22 @@
     "widget.ended": "\uc0c1\ub2f4\uc774 \uc885\ub8cc\ub418\uc5c8\uc2b5\ub2c8\ub2e4. \uc774\uc6a9\ud574 \uc8fc\uc154\uc11c \uac10\uc0ac\ud569\ub2c8\ub2e4.", // The chat has ended. Thank you.
   };
 
+  // The label over an agent's bubble, until the hub's texts carry "widget.agent_label".
+  const AGENT_LABELS = {
+    ko: "\uc0c1\ub2f4\uc0ac", // sangdamsa
+    en: "Agent",
+    zh: "\u5ba2\u670d", // kefu
+    ja: "\u76f8\u8ac7\u54e1", // soudanin
+    vi: "T\u01b0 v\u1ea5n vi\u00ean", // tu van vien
+    mn: "\u0417\u04e9\u0432\u043b\u04e9\u0445", // zovlokh
+  };
+
   // Must be read now: document.currentScript is only set while this file first runs.
   const script = document.currentScript || findScriptTag();
   const hubBase = baseUrl(script);
   const language = pickLanguage(script);
 
+  DEFAULT_TEXTS["widget.agent_label"] = AGENT_LABELS[language] || AGENT_LABELS.ko;
   let texts = Object.assign({}, DEFAULT_TEXTS);
   let ui = null;                      // shadow DOM nodes, see buildUi()
   let ws = null;
@@ -45,7 +57,8 @@
   let attempt = 0;                    // reconnect attempts since the last welcome
   let reconnectTimer = null;
   let connection = "idle";            // idle | connecting | reconnecting | open
-  let conversation = null;            // {state, queue, queue_position} or null
+  let conversation = null;            // {id, state, queue, queue_position} or null
+  let ended = readEnded();            // the conversation the citizen closed here, see endConversation()
   let notice = "";                    // last error from the hub, shown until the next change
   const rendered = new Map();         // message id -> <li>
   const pending = new Map();          // client_id -> {text, node}: sent but not acknowledged
@@ -83,6 +96,20 @@
       if (value == null) window.localStorage.removeItem(key);
       else window.localStorage.setItem(key, value);
     } catch (e) { /* the chat still works, it just forgets across reloads */ }
+  }
+
+  function readEnded() {
+    try {
+      const value = JSON.parse(load(ENDED_KEY) || "null");
+      return value && typeof value.conversation === "string" ? value : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function setEnded(value) {
+    ended = value;
+    save(ENDED_KEY, value ? JSON.stringify(value) : null);
   }
 
   function newClientId() {
@@ -220,24 +247,53 @@
   function renderStatus() {
     ui.status.textContent = statusText();
     ui.status.hidden = ui.status.textContent === "";
+    // Nothing to end before a conversation exists, nor after it ended.
+    const stateName = currentState();
+    ui.end.hidden = !stateName || stateName === "resolved";
+  }
+
+  /* The conversation's state as the citizen sees it: one they closed here stays closed, even
+   * while the hub keeps it open for the agent to wrap up. */
+  function currentState() {
+    if (!conversation) return null;
+    if (ended && ended.conversation === conversation.id) return "resolved";
+    return conversation.state;
+  }
+
+  /* When the hub closed the chat it said so in a system message (its last word); saying it
+   * again in the status line would only repeat it. A chat the citizen closed has no such
+   * message, unless the hub wrote one after that. */
+  function hubAnnouncedEnd() {
+    const settled = ui.messages.querySelectorAll("[data-message-id]");
+    const last = settled[settled.length - 1];
+    if (!last || last.dataset.author !== "system") return false;
+    if (!ended || ended.conversation !== conversation.id) return true;
+    if (ended.after == null) return true;
+    const mark = rendered.get(ended.after);
+    return !!mark && mark !== last && !!(mark.compareDocumentPosition(last) & Node.DOCUMENT_POSITION_FOLLOWING);
   }
 
   function statusText() {
     if (connection === "connecting") return t("widget.connecting");
     if (connection === "reconnecting") return t("widget.reconnecting");
     if (notice) return notice;
-    const stateName = conversation && conversation.state;
+    const stateName = currentState();
     if (stateName === "queued" || stateName === "offered") {
       const position = conversation.queue_position == null ? "-" : conversation.queue_position;
       return t("widget.queue_position", { position });
     }
     if (stateName === "assigned") return t("widget.agent_joined");
-    if (stateName === "resolved") return t("widget.ended");
+    if (stateName === "resolved") return hubAnnouncedEnd() ? "" : t("widget.ended");
     return "";
   }
 
   function setConversation(info) {
-    conversation = info ? { state: info.state, queue: info.queue, queue_position: info.queue_position } : null;
+    const id = info && (info.id || info.conversation_id || (conversation && conversation.id));
+    conversation = info
+      ? { id: id == null ? null : String(id), state: info.state, queue: info.queue, queue_position: info.queue_position }
+      : null;
+    // A new conversation began: the one the citizen closed is history.
+    if (ended && (!conversation || (conversation.id && conversation.id !== ended.conversation))) setEnded(null);
     notice = "";
     renderStatus();
   }
@@ -254,6 +310,7 @@
     const author = ["citizen", "bot", "agent", "system"].includes(message.author) ? message.author : "system";
     const node = h("li", { className: `msg ${author}`, "data-testid": "chat-message", "data-author": author,
       "data-message-id": message.id, "data-client-id": message.client_id });
+    if (author === "agent") node.append(h("div", { className: "who", text: t("widget.agent_label") }));
     node.append(h("div", { className: "bubble", text: message.text == null ? "" : message.text }));
     if (message.translation && author !== "citizen") {
       node.append(h("div", { className: "translation", text: message.translation }));
@@ -299,6 +356,7 @@
       scrollToEnd();
       if (ui.panel.hidden && message.author !== "citizen") ui.launcher.classList.add("unread");
     }
+    if (message.author === "system") renderStatus();
   }
 
   /* The pending bubble a citizen message settles: by client_id, or (should the hub ever
@@ -320,6 +378,7 @@
     }
     for (const entry of pending.values()) ui.messages.append(entry.node);
     scrollToEnd();
+    renderStatus();
   }
 
   // ------------------------------------------------------------ sending
@@ -342,6 +401,8 @@
 
   function sendText(text) {
     if (!text) return;
+    if (ended) setEnded(null); // writing again is not "ended": the hub decides where it goes
+    renderStatus();
     const clientId = newClientId();
     const node = pendingNode(text, clientId);
     pending.set(clientId, { text, node });
@@ -361,9 +422,17 @@
   }
 
   function endConversation() {
+    if (!conversation || currentState() === "resolved") return;
     if (ready && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "end" }));
-    // Show it at once; the hub's `state` frame confirms it.
-    setConversation({ state: "resolved", queue: conversation && conversation.queue, queue_position: null });
+    // Closed for the citizen at once, and across reloads. The hub keeps a conversation an
+    // agent holds open until the agent resolves it, so its `state` frames may still say
+    // "assigned": currentState() keeps it closed here regardless.
+    const settled = ui.messages.querySelectorAll("[data-message-id]");
+    const last = settled[settled.length - 1];
+    if (conversation.id) setEnded({ conversation: conversation.id, after: last ? last.dataset.messageId : null });
+    else conversation.state = "resolved";
+    notice = "";
+    renderStatus();
   }
 
   // ------------------------------------------------------------ connection
@@ -503,6 +572,7 @@
     .msg.pending .bubble { opacity: .6; }
     .translation { font-size: 13px; color: #667085; padding: 2px 4px; white-space: pre-wrap; }
     .meta { font-size: 11px; color: #8a94a6; padding: 0 4px; }
+    .who { font-size: 12px; font-weight: 700; color: #0b5cad; padding: 0 4px 2px; }
     .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
     .action {
       min-height: 36px; padding: 6px 12px; border: 1px solid #0b5cad; border-radius: 999px;

@@ -27,19 +27,34 @@ const LABELS = {
   state: { bot: "챗봇", queued: "대기", offered: "배정 대기", assigned: "상담중", resolved: "종료" },
   agentState: { available: "상담가능", busy: "상담중", break: "휴식", offline: "오프라인" },
   author: { citizen: "시민", bot: "챗봇", agent: "상담사", system: "시스템" },
-  status: { received: "수신", queued: "전송 대기", sent: "전송됨", delivered: "전달됨", failed: "전송 실패" },
+  status: {
+    received: "수신", queued: "전송 대기", sent: "전송됨", delivered: "전달됨",
+    held: "보류 – 시민의 다음 메시지 때 전달", undelivered: "미전달", failed: "실패",
+  },
+  attachment: { image: "사진", audio: "음성", video: "동영상", file: "파일", location: "위치" },
   event: {
     created: "접수", message: "메시지", language_set: "언어 지정", category_set: "분류 지정",
     bot_answered: "챗봇 응답", bot_failed: "챗봇 응답 실패", handed_off: "상담사 연결 요청",
     queued: "대기열 등록", offered: "상담사 배정 제안", offer_expired: "배정 제안 만료",
     accepted: "수락", first_response: "첫 응답", transferred: "이관", priority_set: "우선순위 변경",
     resolved: "종료", reopened: "재개", abandoned: "포기", flagged: "악성민원 지정",
+    citizen_left: "시민이 대화 종료", contact_linked: "연락처 연결",
   },
   // Action taken on an abuse incident (악성민원). The value is stored as-is by the hub.
   flagAction: { warned: "경고 안내", ended: "상담 종료", blocked: "연락 차단", reported: "법적 조치 검토" },
 };
 
 const label = (group, code) => (code == null ? "-" : LABELS[group][code] || String(code));
+
+/* Queues in the order the floor thinks of them (LABELS.queue), unknown ones last by name. */
+const QUEUE_ORDER = Object.keys(LABELS.queue);
+function sortQueues(queues) {
+  const rank = (name) => {
+    const index = QUEUE_ORDER.indexOf(name);
+    return index < 0 ? QUEUE_ORDER.length : index;
+  };
+  return [...queues].sort((a, b) => rank(a.name) - rank(b.name) || String(a.name).localeCompare(String(b.name)));
+}
 
 // ---------------------------------------------------------------- state
 
@@ -58,7 +73,21 @@ const state = {
   kbResults: [],
   kbArticle: null,
   sending: false,
+  openListed: false,    // the open conversation was in the last snapshot's lists
+  contacts: new Map(),  // contact id -> {id, name, channel}: contacts seen this session, oldest first
 };
+
+/* SMS segment counter of the reply box (POST /api/v1/sms/segments). */
+const sms = {
+  timer: null,
+  seq: 0,
+  unavailable: false,   // the hub has no counter (404): stay quiet until the next conversation
+  tooLong: false,       // over the SMS limit: sending is blocked
+};
+
+const REPLY_PLACEHOLDER = "답변 입력 (Enter 전송, Shift+Enter 줄바꿈)";
+const SMS_SEGMENTS_PATH = "/api/v1/sms/segments";
+const SMS_DEBOUNCE_MS = 200;
 
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
@@ -81,6 +110,18 @@ function h(tag, props = {}, ...children) {
     node.append(child instanceof Node ? child : String(child));
   }
   return node;
+}
+
+/* Codes from the server become class names only when they look like codes. */
+const codeClass = (code) => (/^[a-z0-9_]{1,32}$/.test(String(code ?? "")) ? String(code) : "other");
+
+/* The channel as a coloured badge with its Korean name: lists, header, identities, history. */
+function channelBadge(channel) {
+  return h("span", {
+    className: `tag channel channel-${codeClass(channel)}`,
+    "data-testid": "channel-badge", "data-channel": channel ?? "",
+    title: `채널: ${label("channel", channel)}`,
+  }, label("channel", channel));
 }
 
 function fillSelect(select, options, current) {
@@ -369,13 +410,16 @@ function onMessageFrame(conversationId, message) {
 
 function renderSnapshot(snapshot) {
   if (snapshot.agent) renderAgent(snapshot.agent);
-  const queues = snapshot.queues || [];
+  const queues = sortQueues(snapshot.queues || []);
   renderQueues(queues);
   updateTransferQueues(queues);
   renderConversationList($("queued-list"), snapshot.queued || [], "queued", "대기 중인 상담이 없습니다.");
   renderConversationList($("my-list"), snapshot.mine || [], "mine", "배정된 상담이 없습니다.");
   if (snapshot.overview) renderOverview(snapshot.overview);
-  syncOpenConversation([...(snapshot.mine || []), ...(snapshot.queued || [])]);
+  const listed = [...(snapshot.mine || []), ...(snapshot.queued || [])];
+  listed.forEach((conv) => rememberContact(conv, false));
+  syncOpenConversation(listed);
+  renderLinkCandidates();
 }
 
 /* Longest-wait figures arrive as seconds at snapshot time; turn them into a start time so
@@ -423,7 +467,7 @@ function conversationItem(conv, kind) {
     "data-testid": "conversation-item", "data-conversation-id": conv.id, "data-state": conv.state,
   },
     h("div", { className: "conv-item-tags" },
-      h("span", { className: "tag channel" }, label("channel", conv.channel)),
+      channelBadge(conv.channel),
       h("span", { className: "tag" }, label("language", conv.language)),
       h("span", { className: "tag" }, label("category", conv.category)),
       h("span", { className: `tag state state-${conv.state}` }, label("state", conv.state))),
@@ -501,7 +545,7 @@ function renderOverview(overview) {
       h("span", { className: `tag agent-state agent-${agent.state}` }, label("agentState", agent.state)),
       h("span", { className: "muted" }, `진행 ${agent.active_conversations ?? 0}건`))));
 
-  $("sup-queues").replaceChildren(...(overview.queues || []).map((queue) =>
+  $("sup-queues").replaceChildren(...sortQueues(overview.queues || []).map((queue) =>
     h("li", { className: "queue-item", "data-queue": queue.name },
       h("span", { className: "queue-name" }, queueName(queue)),
       h("span", { className: "queue-waiting" }, `대기 ${queue.waiting ?? 0}`),
@@ -515,6 +559,7 @@ async function openConversation(id) {
   const seq = ++state.openSeq;
   state.openId = id;
   state.conv = null;
+  state.openListed = false;
   state.messages = new Map();
   state.messageEls = new Map();
   state.unread.delete(id);
@@ -527,9 +572,14 @@ async function openConversation(id) {
   $("event-list").replaceChildren();
   $("history-list").replaceChildren();
   $("history-count").textContent = "";
+  $("contact-identities").replaceChildren();
+  $("contact-id").textContent = "";
+  $("link-contact-input").value = "";
   $("flag-form").hidden = true;
   $("transfer-agent-input").value = "";
   $("reply-input").value = state.drafts.get(id) || "";
+  resetSmsCounter();
+  updateControls();
 
   try {
     const [conv, messages, events] = await Promise.all([
@@ -539,10 +589,12 @@ async function openConversation(id) {
     ]);
     if (seq !== state.openSeq) return; // another conversation was opened meanwhile
     state.conv = conv;
+    rememberContact(conv, true);
     renderConvHeader();
     renderMessages(messages.messages || []);
     renderEvents(events.events || []);
     loadHistory(conv, seq);
+    scheduleSmsCount();
   } catch (err) {
     if (seq === state.openSeq) toastError(err);
   }
@@ -552,6 +604,8 @@ function closeConversation() {
   state.openSeq += 1;
   state.openId = null;
   state.conv = null;
+  state.openListed = false;
+  resetSmsCounter();
   $("conversation-view").hidden = true;
   $("conversation-empty").hidden = false;
 }
@@ -561,16 +615,40 @@ function saveDraft() {
 }
 
 /* Snapshots carry the latest state of listed conversations; keep the open header in step
- * and refresh the trail when the routing changed (transfer, offer expiry, …). */
+ * and refresh the trail when the routing changed (transfer, offer expiry, …). A conversation
+ * that leaves the lists (resolved, abandoned, moved to a queue we do not serve) is re-read,
+ * so its header does not go on claiming an old state. */
 function syncOpenConversation(conversations) {
   if (!state.conv) return;
   const fresh = conversations.find((c) => c.id === state.openId);
-  if (!fresh) return;
+  if (!fresh) {
+    if (state.openListed) {
+      state.openListed = false;
+      refreshOpenConversation();
+    }
+    return;
+  }
+  state.openListed = true;
   const old = state.conv;
   const moved = fresh.state !== old.state || fresh.queue !== old.queue || fresh.assigned_agent !== old.assigned_agent;
-  state.conv = { ...old, ...fresh, contact: fresh.contact || old.contact };
+  const contact = fresh.contact || old.contact;
+  state.conv = { ...old, ...fresh, contact };
   renderConvHeader();
   if (moved) refreshEvents();
+  // Merged into another contact (by a colleague, or by a verified phone number).
+  if (contact?.id !== old.contact?.id) loadHistory(state.conv, state.openSeq);
+}
+
+async function refreshOpenConversation() {
+  const id = state.openId;
+  const seq = state.openSeq;
+  if (!id) return;
+  try {
+    const conv = await api("GET", convPath(id));
+    if (seq === state.openSeq) applyConversation(conv);
+  } catch {
+    // Informative only: the next snapshot or action brings the state.
+  }
 }
 
 function renderConvHeader() {
@@ -579,7 +657,10 @@ function renderConvHeader() {
   const me = state.agent?.username;
   $("conv-contact").textContent = conv.contact?.display_name || "시민";
   $("conv-assigned").textContent = conv.assigned_agent ? `담당: ${conv.assigned_agent}` : "미배정";
-  $("conv-channel").textContent = label("channel", conv.channel);
+  const channelNode = $("conv-channel");
+  channelNode.textContent = label("channel", conv.channel);
+  channelNode.className = `tag channel channel-${codeClass(conv.channel)}`;
+  channelNode.dataset.channel = conv.channel ?? "";
   setSelectValue($("language-select"), conv.language);
   setSelectValue($("category-select"), conv.category);
   $("conv-queue").textContent = conv.queue ? label("queue", conv.queue) : "-";
@@ -593,6 +674,23 @@ function renderConvHeader() {
   const claimButtonNode = $("view-claim-button");
   claimButtonNode.hidden = !claimable;
   claimButtonNode.textContent = conv.state === "offered" ? "수락" : "가져오기";
+  renderContact();
+  updateControls();
+}
+
+/* A resolved conversation is read-only: no reply, transfer or resolve. The send button also
+ * waits for a send in flight and refuses an SMS over the provider's limit. */
+function updateControls() {
+  const closed = state.conv?.state === "resolved";
+  const input = $("reply-input");
+  input.disabled = closed;
+  input.placeholder = closed ? "종료된 상담입니다. 답변을 보낼 수 없습니다." : REPLY_PLACEHOLDER;
+  $("reply-send").disabled = closed || !state.conv || state.sending || sms.tooLong;
+  for (const id of ["transfer-queue-select", "transfer-agent-input", "transfer-button",
+    "disposition-select", "resolve-button"]) {
+    $(id).disabled = closed;
+  }
+  $("conversation-view").dataset.closed = String(closed);
 }
 
 async function patchConversation(field, select) {
@@ -616,10 +714,96 @@ function applyConversation(conv) {
   refreshEvents();
 }
 
+// ---------------------------------------------------------------- contact panel
+
+/* Contacts of conversations seen this session, offered as "the other contact" when linking. */
+function rememberContact(conv, opened) {
+  const contact = conv?.contact;
+  if (!contact?.id) return;
+  const entry = { id: String(contact.id), name: contact.display_name || "시민", channel: conv.channel };
+  if (opened) state.contacts.delete(entry.id); // most recently opened goes last (shown first)
+  if (opened || !state.contacts.has(entry.id)) state.contacts.set(entry.id, entry);
+  while (state.contacts.size > 50) state.contacts.delete(state.contacts.keys().next().value);
+}
+
+function renderContact() {
+  const contact = state.conv?.contact || {};
+  $("contact-id").textContent = contact.id || "-";
+  const identities = Array.isArray(contact.identities) ? contact.identities : [];
+  $("contact-identities").replaceChildren(...(identities.length
+    ? identities.map((identity) =>
+      h("li", { className: "identity", "data-testid": "contact-identity", "data-channel": identity.channel ?? "" },
+        channelBadge(identity.channel),
+        h("code", { className: "identity-id" }, identity.external_id ?? "")))
+    : [h("li", { className: "muted" }, "등록된 채널 정보가 없습니다.")]));
+  renderLinkCandidates();
+}
+
+/* Up to six other contacts from this session; a click puts the id in the link box. */
+function renderLinkCandidates() {
+  const box = $("link-candidates");
+  if (!box) return;
+  const current = state.conv?.contact?.id;
+  const others = [...state.contacts.values()].reverse().filter((c) => c.id !== current).slice(0, 6);
+  box.hidden = !current || others.length === 0;
+  // Snapshots come often: rebuild only on a change, so a chip under the pointer stays put.
+  const key = JSON.stringify(others);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  $("link-candidate-list").replaceChildren(...others.map((contact) =>
+    h("li", {},
+      h("button", {
+        type: "button", className: "contact-chip", "data-testid": "link-contact-candidate",
+        "data-contact-id": contact.id, title: `연락처 ID ${contact.id}`,
+        onclick: () => pickLinkCandidate(contact.id),
+      },
+      channelBadge(contact.channel), " ", contact.name, " ",
+      h("code", { className: "muted" }, contact.id.slice(0, 8))))));
+}
+
+function pickLinkCandidate(id) {
+  const input = $("link-contact-input");
+  input.value = id;
+  input.focus();
+}
+
+/* The other contact is the same citizen: its channels and history join this contact. */
+async function linkContact(event) {
+  event.preventDefault();
+  const contactId = state.conv?.contact?.id;
+  const input = $("link-contact-input");
+  const other = input.value.trim();
+  if (!contactId || !other) return;
+  if (other === contactId) {
+    toast("지금 보고 있는 연락처입니다. 다른 연락처의 ID를 입력하세요.", "error");
+    return;
+  }
+  const button = $("link-contact-button");
+  button.disabled = true;
+  try {
+    const contact = await api("POST", `/api/v1/contacts/${enc(contactId)}/link`, { contact_id: other });
+    state.contacts.delete(other); // it no longer exists on its own
+    if (state.conv?.contact?.id === contactId) {
+      input.value = "";
+      state.conv = { ...state.conv, contact: { ...state.conv.contact, ...contact } };
+      renderContact();
+      $("history").open = true;
+      await Promise.all([loadHistory(state.conv, state.openSeq), refreshEvents()]);
+    }
+    toast("연락처를 연결했습니다. 이전 상담에 함께 표시됩니다.");
+  } catch (err) {
+    toastError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ---------------------------------------------------------------- messages
 
-/* How far an outbound message got; a status only ever moves forward. */
-const STATUS_RANK = { received: 0, queued: 1, sent: 2, delivered: 3, failed: 3 };
+/* How far an outbound message got; a status only ever moves forward. A held message waits
+ * for the citizen's next contact and then goes out; delivered, undelivered and failed are
+ * where a message ends. A queued message may be re-sent with a new error (same rank). */
+const STATUS_RANK = { received: 0, queued: 1, held: 2, sent: 3, delivered: 4, undelivered: 4, failed: 4 };
 const statusRank = (message) => STATUS_RANK[message?.status] ?? 0;
 
 function compareMessages(a, b) {
@@ -673,42 +857,185 @@ function authorLabel(message) {
 
 function messageItem(message) {
   const outbound = message.direction === "out";
+  const attachments = Array.isArray(message.attachments) ? message.attachments : [];
   return h("li", {
-    className: `message author-${message.author} ${outbound ? "out" : "in"}`,
+    className: `message author-${codeClass(message.author)} ${outbound ? "out" : "in"}`,
     "data-testid": "message", "data-author": message.author, "data-message-id": message.id,
     "data-status": message.status,
   },
     h("div", { className: "message-meta" },
       h("span", { className: "message-author" }, authorLabel(message)),
       h("time", { dateTime: message.created_at }, fmtClock(message.created_at))),
-    h("div", { className: "message-text" }, message.text ?? ""),
+    message.text ? h("div", { className: "message-text" }, message.text) : null,
     message.translation ? h("div", { className: "message-translation" }, `번역: ${message.translation}`) : null,
-    outbound && message.status
-      ? h("div", { className: `message-status status-${message.status}` }, label("status", message.status))
-      : null);
+    attachments.length
+      ? h("ul", { className: "attachments" }, attachments.map((a) => h("li", {}, attachmentNode(a))))
+      : null,
+    outbound && message.status ? statusNode(message) : null);
+}
+
+/* What became of an outbound message, in words; a reason from the provider when there is one. */
+function statusText(message) {
+  const error = typeof message.error === "string" ? message.error.trim() : "";
+  switch (message.status) {
+    case "queued": return error ? `재전송 대기: ${error}` : "전송 대기";
+    case "undelivered": return error ? `미전달: ${error}` : "미전달";
+    case "failed": return error ? `실패: ${error}` : "실패";
+    default: return label("status", message.status);
+  }
+}
+
+function statusNode(message) {
+  const retrying = message.status === "queued" && typeof message.error === "string" && message.error.trim() !== "";
+  return h("div", {
+    className: `message-status status-${codeClass(message.status)}${retrying ? " retrying" : ""}`,
+    "data-testid": "message-status", "data-status": message.status,
+  }, statusText(message));
+}
+
+/* Only absolute http(s) addresses become links; anything else (javascript:, data:, relative
+ * paths into the console) stays text. */
+function safeHttpUrl(raw) {
+  if (typeof raw !== "string" || raw.length > 2048) return null;
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+}
+
+/* A latitude or longitude as a plain decimal within range, else null. */
+function coordinate(value, limit) {
+  let number = NaN;
+  if (typeof value === "number") number = value;
+  else if (typeof value === "string" && /^\s*-?\d{1,3}(\.\d{1,15})?\s*$/.test(value)) number = Number(value);
+  if (!Number.isFinite(number) || Math.abs(number) > limit) return null;
+  const text = number.toFixed(6).replace(/\.?0+$/, "");
+  return text === "-0" ? "0" : text;
+}
+
+function externalLink(href, text) {
+  return h("a", { href, target: "_blank", rel: "noopener noreferrer", referrerpolicy: "no-referrer" }, text);
+}
+
+/* Photos are links, never loaded into the console (no tracking pixels, no surprises). */
+function attachmentNode(attachment) {
+  const kind = codeClass(attachment?.kind);
+  const data = attachment?.data && typeof attachment.data === "object" ? attachment.data : {};
+  if (kind === "location") {
+    const lat = coordinate(data.latitude ?? data.lat, 90);
+    const lon = coordinate(data.longitude ?? data.lon ?? data.lng, 180);
+    const place = [data.title, data.address].filter((part) => typeof part === "string" && part.trim()).join(" · ");
+    if (lat == null || lon == null) {
+      return h("span", { className: "attachment attachment-location", "data-testid": "attachment" },
+        "위치: 좌표를 읽을 수 없습니다");
+    }
+    return h("span", { className: "attachment attachment-location", "data-testid": "attachment" },
+      `위치: ${lat}, ${lon} `,
+      externalLink(`https://map.kakao.com/link/map/${lat},${lon}`, "카카오맵에서 보기"),
+      place ? h("span", { className: "muted" }, ` (${place})`) : null);
+  }
+  const contentType = typeof attachment?.content_type === "string" ? attachment.content_type : "";
+  const fileName = typeof data.file_name === "string" ? data.file_name : "";
+  const text = [label("attachment", kind), contentType, fileName].filter(Boolean).join(" ");
+  const href = safeHttpUrl(attachment?.url);
+  return h("span", { className: `attachment attachment-${kind}`, "data-testid": "attachment" },
+    href ? externalLink(href, text) : h("span", {}, text, h("span", { className: "muted" }, " (링크 없음)")));
 }
 
 async function sendReply() {
   const input = $("reply-input");
   const text = input.value.trim();
   const id = state.openId;
-  if (!text || !id || state.sending) return;
+  if (!text || !id || state.sending || $("reply-send").disabled) return;
   state.sending = true;
-  $("reply-send").disabled = true;
+  updateControls();
   try {
     const message = await api("POST", convPath(id, "/messages"), { text });
     state.drafts.delete(id);
     if (state.openId === id) {
       input.value = "";
+      resetSmsCounter();
       upsertMessage(message);
     }
   } catch (err) {
     toastError(err); // the text stays in the box so nothing typed is lost
   } finally {
     state.sending = false;
-    $("reply-send").disabled = false;
-    input.focus();
+    updateControls();
+    if (!input.disabled) input.focus();
   }
+}
+
+// ---------------------------------------------------------------- SMS segment counter
+
+/* While the agent types to an SMS conversation, ask the hub what the text costs: encoding,
+ * segments, characters. Debounced; the last answer wins; no counter when the hub has none. */
+function scheduleSmsCount() {
+  clearTimeout(sms.timer);
+  const text = $("reply-input").value.trim();
+  if (state.conv?.channel !== "sms" || sms.unavailable || !text) {
+    sms.seq += 1; // an answer still on its way is stale
+    hideSmsCounter();
+    return;
+  }
+  sms.timer = setTimeout(() => countSms(text), SMS_DEBOUNCE_MS);
+}
+
+async function countSms(text) {
+  const seq = ++sms.seq;
+  const id = state.openId;
+  try {
+    const count = await api("POST", SMS_SEGMENTS_PATH, { text });
+    if (seq === sms.seq && id === state.openId) renderSmsCounter(count);
+  } catch (err) {
+    if (seq !== sms.seq) return;
+    if (err.status === 404 || err.status === 405) sms.unavailable = true;
+    hideSmsCounter();
+  }
+}
+
+function renderSmsCounter(count) {
+  const node = $("sms-segments");
+  const segments = Number(count?.segments);
+  const characters = Number(count?.characters);
+  const max = Number(count?.max_characters) || 1600;
+  if (!Number.isFinite(segments) || !Number.isFinite(characters)) {
+    hideSmsCounter();
+    return;
+  }
+  const encoding = count.encoding === "GSM-7" || count.encoding === "UCS-2" ? count.encoding : String(count.encoding ?? "");
+  sms.tooLong = characters > max;
+  node.replaceChildren(`문자 ${segments}건 · ${encoding} · ${characters}자`);
+  if (sms.tooLong) {
+    node.append(h("strong", { className: "sms-warning" },
+      ` — 문자는 ${max}자까지 보낼 수 있습니다. ${characters - max}자를 줄여 주세요.`));
+  }
+  node.dataset.over = String(sms.tooLong);
+  node.dataset.encoding = encoding;
+  node.hidden = false;
+  updateControls();
+}
+
+function hideSmsCounter() {
+  const node = $("sms-segments");
+  node.hidden = true;
+  node.replaceChildren();
+  node.dataset.over = "false";
+  if (sms.tooLong) {
+    sms.tooLong = false;
+    updateControls();
+  }
+}
+
+/* A new conversation (or an emptied box): no counter, and a fresh chance for the endpoint. */
+function resetSmsCounter() {
+  clearTimeout(sms.timer);
+  sms.seq += 1;
+  sms.unavailable = false;
+  hideSmsCounter();
 }
 
 /* Enter sends, Shift+Enter breaks the line. Never while a Korean IME is composing a
@@ -765,12 +1092,12 @@ async function loadHistory(conv, seq) {
 
 function historyItem(conv) {
   const summary = [
-    fmtDateTime(conv.created_at), label("channel", conv.channel), label("category", conv.category),
+    fmtDateTime(conv.created_at), label("category", conv.category),
     conv.disposition ? label("disposition", conv.disposition) : label("state", conv.state),
   ].join(" · ");
-  return h("li", { className: "history-item", "data-conversation-id": conv.id },
+  return h("li", { className: "history-item", "data-testid": "history-item", "data-conversation-id": conv.id },
     h("details", {},
-      h("summary", {}, summary),
+      h("summary", {}, channelBadge(conv.channel), " ", summary),
       h("ol", { className: "history-messages" }, (conv.messages || []).map((m) =>
         h("li", { className: `author-${m.author}` },
           h("span", { className: "message-author" }, `${authorLabel(m)} ${fmtClock(m.created_at)}`),
@@ -890,6 +1217,7 @@ async function insertKb() {
     const input = $("reply-input");
     const before = input.value.trimEnd();
     input.value = before ? `${before}\n\n${article.body}` : article.body;
+    scheduleSmsCount();
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
   } catch (err) {
@@ -911,6 +1239,8 @@ function bindEvents() {
   $("flag-form").addEventListener("submit", flag);
   $("reply-form").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   $("reply-input").addEventListener("keydown", onReplyKeydown);
+  $("reply-input").addEventListener("input", scheduleSmsCount);
+  $("link-form").addEventListener("submit", linkContact);
   $("transfer-form").addEventListener("submit", transfer);
   $("resolve-form").addEventListener("submit", resolve);
   $("kb-form").addEventListener("submit", kbSearch);
