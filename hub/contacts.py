@@ -53,20 +53,18 @@ async def link_verified_phone(session: AsyncSession, contact_id: str, phone: str
         return None
     # The older contact keeps its id: it is the one agents have seen before.
     keep, merged = (other, contact) if other.created_at <= contact.created_at else (contact, other)
-    moved = await store.merge_contacts(session, keep.id, merged.id)
     keep.phone = number
+    await merge(session, keep.id, merged.id, "router", "the same verified phone number")
+    return keep.id
+
+
+async def merge(session: AsyncSession, keep_id: str, merged_id: str, actor: str, reason: str) -> list[str]:
+    """Merge two contacts and say so on every conversation that moved; returns their ids."""
+    moved = await store.merge_contacts(session, keep_id, merged_id)
     now = utcnow()
     for conversation_id in moved:
-        store.add_event(
-            session,
-            conversation_id,
-            EventType.CONTACT_LINKED,
-            "router",
-            now,
-            contact=keep.id,
-            reason="the same verified phone number",
-        )
-    return keep.id
+        store.add_event(session, conversation_id, EventType.CONTACT_LINKED, actor, now, contact=keep_id, reason=reason)
+    return moved
 
 
 class ContactLinks:
@@ -86,18 +84,7 @@ class ContactLinks:
             if keep.phone and merged.phone and keep.phone != merged.phone:
                 raise conflict("The two contacts have different verified phone numbers.")
             keep.phone = keep.phone or merged.phone
-            moved = await store.merge_contacts(session, keep_id, merged_id)
-            now = utcnow()
-            for conversation_id in moved:
-                store.add_event(
-                    session,
-                    conversation_id,
-                    EventType.CONTACT_LINKED,
-                    f"agent:{agent.username}",
-                    now,
-                    contact=keep_id,
-                    reason="linked by an agent",
-                )
+            moved = await merge(session, keep_id, merged_id, f"agent:{agent.username}", "linked by an agent")
             rows = list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(moved))))
             records = await store.conversations(session, rows)
             contact = await store.contact(session, keep_id)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from aiohttp import web
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from hub.errors import invalid, not_found
-from hub.model import QUEUE_NAMES, ConversationState
+from hub.model import QUEUE_NAMES, ConversationState, Event, Message
 from store import conversations as store
 from store.tables import ContactRow, ConversationRow
 
@@ -85,22 +88,24 @@ async def correct(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/conversations/{id}/messages")
 async def messages(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    await hub.auth.agent(request)
-    row = await _row_or_404(hub, request.match_info["id"])
-    async with hub.store.read() as session:
-        found = await store.messages(session, row.id)
-    return web.json_response({"messages": [m.to_json() for m in found]})
+    return await _listing(request, "messages", store.messages)
 
 
 @routes.get("/api/v1/conversations/{id}/events")
 async def events(request: web.Request) -> web.Response:
+    return await _listing(request, "events", store.events)
+
+
+async def _listing(
+    request: web.Request, name: str, query: Callable[[AsyncSession, str], Awaitable[Sequence[Message | Event]]]
+) -> web.Response:
+    """One of a conversation's lists (messages, events) for an agent."""
     hub = request.app[HUB]
     await hub.auth.agent(request)
     row = await _row_or_404(hub, request.match_info["id"])
     async with hub.store.read() as session:
-        found = await store.events(session, row.id)
-    return web.json_response({"events": [e.to_json() for e in found]})
+        found = await query(session, row.id)
+    return web.json_response({name: [item.to_json() for item in found]})
 
 
 @routes.post("/api/v1/conversations/{id}/claim")

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.standins.server import LocalServer
+
 TEXT_LIMIT = 1000
 MAX_OUTPUTS = 3
 MAX_QUICK_REPLIES = 10
@@ -83,24 +85,20 @@ class KakaoStandin:
         self.partner_messages: list[PartnerMessage] = []
         self.partner_attempts = 0
         self._partner_failures: list[int] = []
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer(self._routes)
         self.url = ""
 
     async def __aenter__(self) -> KakaoStandin:
-        app = web.Application()
-        app.router.add_post("/callback/{token}", self._callback)
-        app.router.add_post("/partner/v1/messages", self._partner)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        await self._server.start()
+        self.url = self._server.url
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.stop()
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_post("/callback/{token}", self._callback)
+        app.router.add_post("/partner/v1/messages", self._partner)
 
     # -- skill requests ------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ from typing import Any
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
+from tests.standins.server import LocalServer
+
 TOKEN = "123456:TEST-stand-in-token_abcdefghijklmnop"
 SECRET = "dasan-webhook-secret_0123456789"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -71,7 +73,6 @@ class TelegramStandIn:
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
-        self.port = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.webhook: dict[str, Any] | None = None
         self.sent: list[dict[str, Any]] = []
@@ -85,33 +86,23 @@ class TelegramStandIn:
         self._update_ids = itertools.count(700_000_001)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._users: dict[int, dict[str, Any]] = {}
-        self._runner: web.AppRunner | None = None
+        # Long polls are woken on stop, so a short shutdown grace is enough.
+        self._server = LocalServer(lambda app: app.router.add_route("*", "/{path:.*}", self._dispatch))
 
     # -- lifecycle --------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """What python-telegram-bot's `base_url` takes (it appends the token)."""
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"{self._server.url}/bot"
 
     async def start(self) -> None:
         """Listen; after the first start, on the same port again."""
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._dispatch)
-        # Long polls are woken on stop, so a short shutdown grace is enough. No access log:
-        # it would print the token in every path, and tests check the hub's logs for it.
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await site.start()
-        if not self.port:
-            self.port = self._runner.addresses[0][1]
+        await self._server.start()
 
     async def stop(self) -> None:
         self._arrived.set()  # let long polls answer now
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> TelegramStandIn:
         await self.start()

@@ -24,6 +24,8 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from tests.standins.server import LocalServer
+
 ACCOUNT_SID = "AC" + "0" * 29 + "120"  # "AC" and 32 hex digits, like Twilio's
 AUTH_TOKEN = "f" * 32
 API_VERSION = "2010-04-01"
@@ -82,31 +84,27 @@ class TwilioStandIn:
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
-    port: int = 0
     messages: list[SentMessage] = field(default_factory=list)
     attempts: int = 0
     """Every POST to Messages.json, accepted or not."""
     _faults: list[_Fault] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
+    _server: LocalServer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._server = LocalServer(self._routes)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         """Listen (again) on the same port; the first start picks a free one."""
-        app = web.Application()
-        app.router.add_post("/2010-04-01/Accounts/{account_sid}/Messages.json", self._create_message)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await site.start()
-        if not self.port:
-            self.port = self._runner.addresses[0][1]
+        await self._server.start()
 
     async def stop(self) -> None:
         """Stop listening: the hub then meets a refused connection, as when Twilio is unreachable."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_post("/2010-04-01/Accounts/{account_sid}/Messages.json", self._create_message)
 
     async def __aenter__(self) -> TwilioStandIn:
         await self.start()
@@ -118,7 +116,7 @@ class TwilioStandIn:
     @property
     def base_url(self) -> str:
         """What replaces https://api.twilio.com in the client."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     # -- behaviour ---------------------------------------------------------------------
 
