@@ -20,7 +20,7 @@ from channels.telegram.outbound import keyboard_for
 from channels.telegram.settings import derived_secret
 from hub.app import create_app
 from hub.core import HUB, Hub
-from hub.model import Channel, Conversation, Direction, Message, QuickReply
+from hub.model import Channel, Conversation, Direction, Inbound, Message, QuickReply
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 
@@ -200,6 +200,24 @@ async def test_a_photo_with_caption_and_a_location_are_attachments(
     ]
     place = citizen[1]["attachments"]
     assert [(a["kind"], a["data"]) for a in place] == [("location", {"latitude": 37.5663, "longitude": 126.9779})]
+
+
+async def test_sharing_ones_own_number_links_the_sms_history(hub_client: TestClient, telegram: TelegramStandIn) -> None:
+    hub = hub_of(hub_client)
+    by_sms = await hub.receive(
+        Inbound(Channel.SMS, "+821055501234", "수도 요금 문의", "SM-link-1", verified_phone="+821055501234")
+    )
+    someone_else = {"phone_number": "+821099998888", "first_name": "Friend", "user_id": 42}
+    assert (await post_update(hub_client, telegram.message_update(CHAT, contact=someone_else))).status == 200
+    assert await hub.conversation(Channel.TELEGRAM, str(CHAT)) is None  # another person's card is not stored
+    own = {"phone_number": "821055501234", "first_name": "Citizen", "user_id": CHAT}
+    assert (await post_update(hub_client, telegram.message_update(CHAT, contact=own))).status == 200
+    conversation = await hub.conversation(Channel.TELEGRAM, str(CHAT))
+    assert conversation is not None
+    sms_conversation = await hub.conversation(Channel.SMS, "+821055501234")
+    assert sms_conversation is not None and by_sms.conversation_id == sms_conversation.id
+    assert conversation.contact.id == sms_conversation.contact.id
+    assert {i.channel for i in conversation.contact.identities} == {Channel.SMS, Channel.TELEGRAM}
 
 
 @pytest.mark.parametrize(("language_code", "language"), [("vi", "vi"), ("zh-hans", "zh"), ("fr", "ko"), (None, "ko")])

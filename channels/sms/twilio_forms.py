@@ -85,6 +85,8 @@ def inbound_message(form: Mapping[str, str]) -> Inbound:
         provider_message_id=message_sid,
         metadata=metadata,
         attachments=media(form),
+        # The carrier vouches for the sender's number: it links this citizen's other channels.
+        verified_phone=sender,
     )
 
 

@@ -66,8 +66,11 @@ def _read_message(message: Message) -> CitizenMessage | StartCommand | None:
         return StartCommand(message.chat.id, message.message_id, locale_of(message.from_user))
     attachments = _attachments(message)
     text = message.text or message.caption or ""
+    own_phone = _own_phone_number(message)
+    if own_phone:
+        attachments = (*attachments, Attachment(kind="contact", data={"phone_number": own_phone}))
     if not text.strip() and not attachments:
-        return None  # stickers, polls, contacts…: nothing the hub can show an agent yet
+        return None  # stickers, polls, someone else's contact…: nothing the hub can show an agent yet
     return CitizenMessage(
         Inbound(
             channel=Channel.TELEGRAM,
@@ -79,8 +82,17 @@ def _read_message(message: Message) -> CitizenMessage | StartCommand | None:
             display_name=_name(message.from_user),
             metadata=_metadata(message.from_user),
             attachments=attachments,
+            verified_phone=own_phone,
         )
     )
+
+
+def _own_phone_number(message: Message) -> str | None:
+    """The number of a contact the citizen shared of themselves: Telegram has verified it."""
+    contact = message.contact
+    if contact is None or message.from_user is None or contact.user_id != message.from_user.id:
+        return None
+    return contact.phone_number
 
 
 def _read_tap(update: Update) -> CitizenMessage | None:
