@@ -25,7 +25,7 @@ class KnowledgeBot:
         hits = await self._knowledge.search(text, language, limit=1)
         if not hits or hits[0].confidence < self._min_confidence:
             best = hits[0].confidence if hits else 0.0
-            return BotTurn(answered=False, confidence=best)
+            return BotTurn(answered=False, confidence=best, by=self.name)
         hit = hits[0]
         return BotTurn(
             answered=True,
@@ -33,4 +33,5 @@ class KnowledgeBot:
             confidence=hit.confidence,
             article_id=hit.article.id,
             summary=hit.article.title,
+            by=self.name,
         )

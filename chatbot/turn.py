@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chatbot.knowledge.index import Hit
 from hub.model import Conversation
@@ -20,6 +20,12 @@ class BotTurn:
     """The bot itself decided a person must take over."""
     summary: str | None = None
     """What the bot learned, for the agent who takes over."""
+    category: str | None = None
+    """The category the bot recognised, for the queue."""
+    report: dict[str, Any] | None = None
+    """A complaint the bot took down (type, location, time, details), filed on the conversation."""
+    by: str = ""
+    """Which bot answered: the built-in one, or Rasa."""
 
 
 class Bot(Protocol):

@@ -19,6 +19,8 @@ from channels.base import BackgroundWork
 from channels.webchat.adapter import WebchatChannel
 from chatbot.builtin import KnowledgeBot
 from chatbot.knowledge.tokenizer import KoreanTokenizer
+from chatbot.rasa_bot import RasaBot
+from chatbot.switch import BotSwitch
 from hub import directory
 from hub.api import conversations, knowledge, session, supervision
 from hub.api.errors import error_middleware
@@ -50,7 +52,8 @@ def build_hub(settings: Settings) -> Hub:
     bus = EventBus()
     catalog = Catalog()
     knowledge_base = KnowledgeBase(store, KoreanTokenizer())
-    bot = KnowledgeBot(knowledge_base, settings.bot_min_confidence)
+    rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
+    bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
     router = Router(store, bus, bot, catalog, settings.router)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(
@@ -64,6 +67,7 @@ def build_hub(settings: Settings) -> Hub:
         desk=Desk(store, bus, router, catalog),
         auth=auth,
         contacts=ContactLinks(store, bus),
+        bot=bot,
     )
     adapters = [ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub)]
     adapters += [factory(hub) for factory in settings.channel_factories]
@@ -99,6 +103,7 @@ def create_app(settings: Settings) -> web.Application:
         await open_hub(hub)
         workers: list[Coroutine[Any, Any, None]] = [
             hub.router.run(),
+            hub.bot.run(),
             Outbox(hub.store, hub.bus, hub.channels, settings.outbox).run(),
         ]
         workers += [adapter.run() for adapter in hub.channels.values() if isinstance(adapter, BackgroundWork)]

@@ -28,6 +28,9 @@ class Settings:
     max_inbound_chars: int = 4000
     router: RouterSettings = field(default_factory=RouterSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    rasa_url: str | None = None
+    """Rasa's REST endpoint (e.g. http://127.0.0.1:5005); None runs the built-in bot only."""
+    rasa_timeout_seconds: float = 3.0
     public_url: str = "http://127.0.0.1:8080"
     """The hub's address as providers and citizens reach it (behind a proxy, the proxy's)."""
     channel_factories: tuple[Callable[[Any], Any], ...] = ()
@@ -51,6 +54,8 @@ class Settings:
             values["reopen_window"] = timedelta(seconds=float(env["DASAN_REOPEN_WINDOW_SECONDS"]))
         if "DASAN_SLA_SECONDS" in env:
             values["sla_seconds"] = int(env["DASAN_SLA_SECONDS"])
+        if env.get("DASAN_RASA_URL"):
+            values["rasa_url"] = env["DASAN_RASA_URL"]
         if env.get("DASAN_PUBLIC_URL"):
             values["public_url"] = env["DASAN_PUBLIC_URL"].rstrip("/")
         if env.get("DASAN_API_CHANNEL_KEY"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from channels.base import ChannelAdapter
+from chatbot.switch import BotSwitch
 from hub.auth import Auth
 from hub.bus import EventBus, MessageStatusChanged, Subscription
 from hub.config import Settings
@@ -38,6 +39,7 @@ class Hub:
     desk: Desk
     auth: Auth
     contacts: ContactLinks
+    bot: BotSwitch
     channels: dict[Channel, ChannelAdapter] = field(default_factory=dict)
 
     async def receive(self, inbound: Inbound) -> IngestResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from hub.i18n.catalog import Catalog
 from hub.model import (
     AgentState,
     Author,
+    Category,
     Channel,
     Conversation,
     ConversationState,
@@ -35,6 +36,7 @@ from store.tables import AgentRow, ConversationRow, MessageRow
 
 log = logging.getLogger(__name__)
 ROUTER = "router"
+CATEGORIES = frozenset(category.value for category in Category)
 
 
 class Step(StrEnum):
@@ -116,13 +118,15 @@ class Router:
         if not self._bot.speaks(language):
             return Plan(Step.HANDOFF, f"the bot cannot answer in {language}", queue, notice="bot.handoff_language")
         turn = await self._ask_bot(conversation, text, language)
+        if turn.category in CATEGORIES and conversation.category_source != "agent":
+            queue = queue_for(replace(conversation, category=turn.category))
         if turn.wants_handoff:
-            return Plan(Step.HANDOFF, "the bot handed over", queue, turn, self._bot.name)
+            return Plan(Step.HANDOFF, "the bot handed over", queue, turn, turn.by)
         if turn.answered:
-            return Plan(Step.ANSWER, turn=turn, bot=self._bot.name)
+            return Plan(Step.ANSWER, turn=turn, bot=turn.by)
         if conversation.bot_failures + 1 >= self.settings.bot_failures_before_handoff:
-            return Plan(Step.HANDOFF, "the bot failed twice", queue, turn, self._bot.name)
-        return Plan(Step.NOT_FOUND, turn=turn, bot=self._bot.name)
+            return Plan(Step.HANDOFF, "the bot failed twice", queue, turn, turn.by)
+        return Plan(Step.NOT_FOUND, turn=turn, bot=turn.by)
 
     async def _ask_bot(self, conversation: Conversation, text: str, language: str) -> BotTurn:
         try:
@@ -131,7 +135,7 @@ class Router:
             )
         except Exception:  # a broken bot must never keep a citizen from a person
             log.exception("bot %s failed on conversation %s", self._bot.name, conversation.id)
-            return BotTurn(answered=False)
+            return BotTurn(answered=False, by=self._bot.name)
 
     async def apply(
         self, session: AsyncSession, row: ConversationRow, plan: Plan, inbound: MessageRow, now: datetime
@@ -146,6 +150,8 @@ class Router:
         ]
         replies: list[MessageRow] = []
         turn = plan.turn
+        if turn is not None:
+            self._learn_from(session, row, turn, now)
         if plan.step is Step.ANSWER and turn and turn.text:
             row.bot_failures = 0
             store.add_event(
@@ -216,6 +222,16 @@ class Router:
                 )
             )
         return replies
+
+    def _learn_from(self, session: AsyncSession, row: ConversationRow, turn: BotTurn, now: datetime) -> None:
+        """What the bot recognised (the category) and took down (a report) goes on the record."""
+        actor = f"bot:{turn.by}"
+        if turn.category in CATEGORIES and turn.category != row.category and row.category_source != "agent":
+            row.category, row.category_source = turn.category, "bot"
+            store.add_event(session, row.id, EventType.CATEGORY_SET, actor, now, category=turn.category,
+                            reason="recognised by the bot")  # fmt: skip
+        if turn.report:
+            store.add_event(session, row.id, EventType.REPORT_FILED, actor, now, **turn.report)
 
     async def enqueue(
         self,

@@ -24,6 +24,8 @@ class KoreanTokenizer:
 
     def __init__(self) -> None:
         self._mecab = mecab.MeCab()
+        # Citizens ask the same few questions over and over: analyse each text once.
+        self._morphemes = lru_cache(maxsize=4096)(self._analyse)
 
     def tokens(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
@@ -33,13 +35,8 @@ class KoreanTokenizer:
                 tokens.extend("~" + run[i : i + 2] for i in range(len(run) - 1))
         return tokens
 
-    def _morphemes(self, text: str) -> list[tuple[str, str]]:
-        return _cached_pos(self._mecab, text)
-
-
-@lru_cache(maxsize=4096)
-def _cached_pos(analyser: mecab.MeCab, text: str) -> list[tuple[str, str]]:
-    return [(surface, tag.split("+")[0]) for surface, tag in analyser.pos(text)]
+    def _analyse(self, text: str) -> list[tuple[str, str]]:
+        return [(surface, tag.split("+")[0]) for surface, tag in self._mecab.pos(text)]
 
 
 def _keep(tag: str) -> bool:

@@ -114,6 +114,7 @@ class EventType(StrEnum):
     ABANDONED = "abandoned"
     CITIZEN_LEFT = "citizen_left"
     CONTACT_LINKED = "contact_linked"
+    REPORT_FILED = "report_filed"
     FLAGGED = "flagged"
 
 
