@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp import web_app
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
@@ -18,6 +19,15 @@ from router.router import RouterSettings
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DEMO_PASSWORD = "dasan120"
+
+
+@pytest.fixture(autouse=True)
+def forget_finished_apps() -> Iterator[None]:
+    """aiohttp caches each handler with its middlewares (up to 1024, keyed by the app), which
+    keeps every finished test's hub alive; one app per process never notices, a test run
+    that builds hundreds does (gigabytes)."""
+    yield
+    web_app._cached_build_middleware.cache_clear()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
