@@ -92,6 +92,8 @@ class Outbox:
         self._wake = asyncio.Event()
         self._limits: dict[Channel, RateLimit] = {}
         self._sending: dict[str, asyncio.Task[None]] = {}
+        self._unrecorded: list[tuple[_Outcome, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         """Conversation id → the send of its head message now under way."""
 
     async def run(self) -> None:
@@ -124,10 +126,13 @@ class Outbox:
         """Start sending the head of each conversation's queue that is due and not already
         on its way. Each send runs on its own, so a slow provider holds up only its own
         conversations. Returns how many sends started."""
+        # A conversation busy when the read starts may be read as it was before its send was
+        # recorded: leave it to the next round, which its own send wakes.
+        busy = set(self._sending)
         heads = [
             (conversation, message)
             for conversation, message in await self._due_heads(utcnow())
-            if conversation.id not in self._sending
+            if conversation.id not in busy and conversation.id not in self._sending
         ]
         for conversation, message in heads:
             self._sending[conversation.id] = asyncio.create_task(self._send_and_record(conversation, message))
@@ -191,20 +196,51 @@ class Outbox:
             return _Outcome(message_id, conversation, failure=DeliveryFailed(f"{type(error).__name__}: {error}"))
 
     async def _record(self, outcome: _Outcome) -> None:
+        """Write the outcome; returns once it is stored. Outcomes that arrive together share
+        one transaction (SQLite has one writer, and a burst of replies is common)."""
+        done = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((outcome, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_batch())
+        await done
+
+    async def _record_batch(self) -> None:
+        await asyncio.sleep(self.settings.burst_pause_seconds)
+        while self._unrecorded:  # outcomes that arrive while a batch is written go next
+            await self._record_outcomes()
+
+    async def _record_outcomes(self) -> None:
+        batch, self._unrecorded = self._unrecorded, []
+        try:
+            messages = await self._write(now=utcnow(), outcomes=[outcome for outcome, _ in batch])
+        except Exception as error:
+            for _, done in batch:
+                done.set_exception(error)
+            return
+        for _, done in batch:
+            done.set_result(None)
+        by_id = {outcome.message_id: outcome.conversation for outcome, _ in batch}
+        self._bus.publish(*(MessageStatusChanged(by_id[int(m.id)], m) for m in messages))
+
+    async def _write(self, now: datetime, outcomes: list[_Outcome]) -> list[Message]:
         async with self._store.write() as session:
-            row = await session.get(MessageRow, outcome.message_id)
-            if row is None:
-                return
-            row.attempts += 1
-            if outcome.delivered is not None:
-                row.status = outcome.delivered.status.value
-                row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
-                row.next_attempt_at, row.error = None, None
-            else:
-                self._failed(row, outcome.failure, utcnow())
+            rows = {
+                row.id: row
+                for row in await session.scalars(
+                    select(MessageRow).where(MessageRow.id.in_([o.message_id for o in outcomes]))
+                )
+            }
+            for outcome in outcomes:
+                row = rows[outcome.message_id]
+                row.attempts += 1
+                if outcome.delivered is not None:
+                    row.status = outcome.delivered.status.value
+                    row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
+                    row.next_attempt_at, row.error = None, None
+                else:
+                    self._failed(row, outcome.failure, now)
             await session.flush()
-            message = (await store.message_records(session, [row]))[0]
-        self._bus.publish(MessageStatusChanged(outcome.conversation, message))
+            return await store.message_records(session, list(rows.values()))
 
     def _failed(self, row: MessageRow, failure: DeliveryFailed | None, now: datetime) -> None:
         assert failure is not None
