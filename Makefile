@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast bench browser clean
 
+# The Rasa assistant: `make bot` (own Python 3.10 virtualenv, training), `make bot-eval`.
+include chatbot/rasa/rasa.mk
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
