@@ -101,8 +101,11 @@ class Outbox:
         listener = asyncio.create_task(self._listen())
         try:
             while True:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.sweep_seconds)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+                # cancellation that stops the hub when the wake-up arrives at the same moment.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settings.sweep_seconds):
+                        await self._wake.wait()
                 await asyncio.sleep(self.settings.burst_pause_seconds)
                 self._wake.clear()
                 try:
@@ -184,11 +187,12 @@ class Outbox:
             self._limits[conversation.channel] = RateLimit(adapter.sends_per_second)
         await self._limits[conversation.channel].take()
         try:
-            delivered = await asyncio.wait_for(adapter.deliver(conversation, message), adapter.send_timeout)
+            async with asyncio.timeout(adapter.send_timeout):
+                delivered = await adapter.deliver(conversation, message)
             return _Outcome(message_id, conversation, delivered=delivered)
         except DeliveryFailed as failure:
             return _Outcome(message_id, conversation, failure=failure)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             failure = DeliveryFailed(f"no answer from {conversation.channel} within {adapter.send_timeout:g} s")
             return _Outcome(message_id, conversation, failure=failure)
         except Exception as error:  # an adapter bug must not stop every other message

@@ -130,9 +130,8 @@ class Router:
 
     async def _ask_bot(self, conversation: Conversation, text: str, language: str) -> BotTurn:
         try:
-            return await asyncio.wait_for(
-                self._bot.respond(conversation, text, language), self.settings.bot_timeout_seconds
-            )
+            async with asyncio.timeout(self.settings.bot_timeout_seconds):
+                return await self._bot.respond(conversation, text, language)
         except Exception:  # a broken bot must never keep a citizen from a person
             log.exception("bot %s failed on conversation %s", self._bot.name, conversation.id)
             return BotTurn(answered=False, by=self._bot.name)

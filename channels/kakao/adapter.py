@@ -241,8 +241,10 @@ class KakaoChannel:
         try:
             remaining = started + CALLBACK_WINDOW_SECONDS - asyncio.get_running_loop().time()
             try:
-                composed = self._compose(held, await asyncio.wait_for(asyncio.shield(work), max(0.0, remaining)))
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(max(0.0, remaining)):
+                    answer = await asyncio.shield(work)
+                composed = self._compose(held, answer)
+            except TimeoutError:
                 log.warning("the answer was not ready within Kakao's callback window; it will be held")
                 self._watch(work)
                 composed = self._compose(held, None, "kakao.received")

@@ -118,8 +118,9 @@ class WebchatChannel:
         socket = web.WebSocketResponse(heartbeat=25, max_msg_size=64 * 1024)
         await socket.prepare(request)
         try:
-            hello = await asyncio.wait_for(socket.receive_json(), timeout=15)
-        except (asyncio.TimeoutError, TypeError, ValueError):
+            async with asyncio.timeout(15):
+                hello = await socket.receive_json()
+        except (TimeoutError, TypeError, ValueError):
             await socket.close(code=4400, message=b"expected a hello frame")
             return socket
         token = hello.get("session") if isinstance(hello, dict) else None
