@@ -113,8 +113,10 @@ class Outbox:
                 except Exception:
                     log.exception("outbox round failed")
         finally:
-            listener.cancel()
-            for task in (listener, *self._sending.values()):
+            unfinished = [listener, *self._sending.values()]
+            if self._recorder is not None:
+                unfinished.append(self._recorder)  # last: the sends above wait on it
+            for task in unfinished:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
