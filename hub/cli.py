@@ -67,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dasan: {error}", file=sys.stderr)
             return 2
         settings = dataclasses.replace(settings, channel_factories=providers)
+        if settings.database_url.startswith("sqlite"):
+            # aiosqlite runs each statement on its own thread and hands the result back; with
+            # Python's default 5 ms switch interval the event loop waits for the GIL on each.
+            sys.setswitchinterval(0.0005)
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)
