@@ -75,6 +75,8 @@ class ChannelAdapter(Protocol):
     """Seconds one `deliver` may take before the outbox counts it as failed and retries."""
     sends_per_second: float
     """The provider's rate limit, which the outbox keeps to."""
+    max_text_chars: int
+    """The longest reply the channel can carry; an agent's longer reply is refused up front."""
 
     def routes(self) -> list[web.RouteDef]:
         """The HTTP and WebSocket endpoints the provider or the citizen calls."""

@@ -400,3 +400,16 @@ async def test_agents_see_what_a_reply_costs_as_sms(client: TestClient) -> None:
     assert (await latin.json())["segments"] == 1
     forged = {"Authorization": "Bearer forged"}
     assert (await client.post("/api/v1/sms/segments", json={"text": "가"}, headers=forged)).status == 401
+
+
+async def test_an_agent_reply_too_long_for_sms_is_refused_up_front(sms: SmsHub) -> None:
+    await sms.text(CITIZEN, "상담사 연결해 주세요")
+    conversation = await sms.hub.conversation(Channel.SMS, CITIZEN)
+    assert conversation is not None
+    kim = await login(sms.client, "kim", available=False)
+    await sms.client.post(f"/api/v1/conversations/{conversation.id}/claim", headers=kim)
+    path = f"/api/v1/conversations/{conversation.id}/messages"
+    too_long = await sms.client.post(path, json={"text": "가" * 1601}, headers=kim)
+    assert too_long.status == 400 and "1600" in (await too_long.json())["error"]["message"]
+    fits = await sms.client.post(path, json={"text": "가" * 1600}, headers=kim)
+    assert fits.status == 201

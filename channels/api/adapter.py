@@ -44,6 +44,7 @@ class ApiChannel:
 
     channel = Channel.API
     send_timeout = 5.0
+    max_text_chars = 4000
     sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort, key: str | None = None) -> None:

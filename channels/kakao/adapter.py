@@ -90,6 +90,8 @@ class _Composed:
 class KakaoChannel:
     channel = Channel.KAKAO
     send_timeout = 15.0
+    # Longer texts go out as several simpleText outputs (and callbacks), in order.
+    max_text_chars = 4000
     sends_per_second = 50.0
 
     def __init__(self, hub: HubPort, settings: KakaoSettings) -> None:

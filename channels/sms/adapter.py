@@ -41,6 +41,7 @@ class SmsChannel:
     """Citizens' text messages through a Twilio phone number."""
 
     channel = Channel.SMS
+    max_text_chars = MAX_CHARS
 
     def __init__(self, hub: HubPort, settings: TwilioSettings) -> None:
         self._hub = hub

@@ -42,6 +42,7 @@ class TelegramChannel:
 
     channel = Channel.TELEGRAM
     send_timeout = 10.0
+    max_text_chars = MAX_TEXT
     # Telegram allows about 30 messages a second per bot; leave room for greetings and taps.
     sends_per_second = 25.0
 

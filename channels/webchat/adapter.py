@@ -79,6 +79,7 @@ class CitizenSocket:
 class WebchatChannel:
     channel = Channel.WEBCHAT
     send_timeout = 5.0
+    max_text_chars = 4000
     sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort) -> None:

@@ -12,7 +12,7 @@ from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from hub.errors import invalid, not_found
-from hub.model import QUEUE_NAMES, ConversationState, Event, Message
+from hub.model import QUEUE_NAMES, Channel, ConversationState, Event, Message
 from store import conversations as store
 from store.tables import ContactRow, ConversationRow
 
@@ -120,6 +120,14 @@ async def reply(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     agent = await hub.auth.agent(request)
     body = await read_body(request, ReplyBody)
+    row = await _row_or_404(hub, request.match_info["id"])
+    adapter = hub.channels.get(Channel(row.channel))
+    if adapter is not None and len(body.text.strip()) > adapter.max_text_chars:
+        raise invalid(
+            f"A {row.channel} message holds at most {adapter.max_text_chars} characters; this one has "
+            f"{len(body.text.strip())}.",
+            "text_too_long",
+        )
     message = await hub.desk.reply(agent, request.match_info["id"], body.text)
     return web.json_response(message.to_json(), status=201)
 
