@@ -25,7 +25,6 @@ class Settings:
     reopen_window: timedelta = timedelta(hours=1)
     sla_seconds: int = 60
     bot_min_confidence: float = 0.55
-    max_inbound_chars: int = 4000
     router: RouterSettings = field(default_factory=RouterSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     rasa_url: str | None = None

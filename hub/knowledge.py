@@ -29,9 +29,6 @@ class KnowledgeBase:
         index = (await self._current()).get(language)
         return index.search(query, limit) if index else []
 
-    async def languages(self) -> set[str]:
-        return set(await self._current())
-
     async def article(self, article_id: str) -> Article | None:
         async with self._store.read() as session:
             return await articles.article(session, article_id)

@@ -334,11 +334,3 @@ async def merge_contacts(session: AsyncSession, keep_id: str, merged_id: str) ->
         await session.delete(merged)
     await session.flush()
     return [row.id for row in moved]
-
-
-async def contact_by_identity(session: AsyncSession, channel: str, external_id: str) -> str | None:
-    return await session.scalar(
-        select(ChannelIdentityRow.contact_id).where(
-            ChannelIdentityRow.channel == channel, ChannelIdentityRow.external_id == external_id
-        )
-    )

@@ -28,6 +28,3 @@ class Catalog:
         """Every text of one language whose key starts with `prefix` (for the widget)."""
         merged = {**self._texts[DEFAULT_LANGUAGE], **self._texts.get(language, {})}
         return {key: value for key, value in merged.items() if key.startswith(prefix)}
-
-    def languages(self) -> list[str]:
-        return sorted(self._texts)
