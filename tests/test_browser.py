@@ -471,14 +471,6 @@ async def _until(page: Page, condition: Callable[[], bool], failure: str) -> Non
     raise AssertionError(failure)
 
 
-def _fake_segments(text: str) -> dict[str, object]:
-    """What the hub's counter answers, near enough for the console (GSM-7 or UCS-2)."""
-    gsm = all(ord(char) < 128 for char in text)
-    single, split = (160, 153) if gsm else (70, 67)
-    count = 0 if not text else 1 if len(text) <= single else -(-len(text) // split)
-    return {"encoding": "GSM-7" if gsm else "UCS-2", "segments": count, "characters": len(text), "max_characters": 1600}
-
-
 async def test_channels_statuses_sms_counter_and_contact_links(hub_url: str, browser: Browser, tmp_path: Path) -> None:
     watch = PageWatch()
     shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
@@ -592,16 +584,15 @@ async def test_channels_statuses_sms_counter_and_contact_links(hub_url: str, bro
     await expect(counter).to_be_hidden()
     await expect(agent.get_by_test_id("reply-send")).to_be_enabled()
 
-    # ... and counting once it answers (debounced: one request for a burst of typing).
+    # ... and counting with the hub's own counter (debounced: one request for a burst of typing).
     await agent.unroute("**/api/v1/sms/segments")
     answered: list[str] = []
 
-    async def fake_counter(route):  # type: ignore[no-untyped-def]
-        text = route.request.post_data_json["text"]
-        answered.append(text)
-        await route.fulfill(json=_fake_segments(text))
+    async def real_counter(route):  # type: ignore[no-untyped-def]
+        answered.append(route.request.post_data_json["text"])
+        await route.continue_()
 
-    await agent.route("**/api/v1/sms/segments", fake_counter)
+    await agent.route("**/api/v1/sms/segments", real_counter)
     await agent.evaluate(f"openConversation({json.dumps(SMS_CONVERSATION)})")
     await expect(reply_input).to_have_value("안녕하세요")  # the draft came back
     await expect(counter).to_have_text("문자 1건 · UCS-2 · 5자")
