@@ -92,9 +92,9 @@ class Outbox:
         self._wake = asyncio.Event()
         self._limits: dict[Channel, RateLimit] = {}
         self._sending: dict[str, asyncio.Task[None]] = {}
+        """Conversation id → the send of its head message now under way."""
         self._unrecorded: list[tuple[_Outcome, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
-        """Conversation id → the send of its head message now under way."""
 
     async def run(self) -> None:
         """Send until cancelled; wakes on every new outbound message and on a slow clock."""
@@ -221,10 +221,12 @@ class Outbox:
             messages = await self._write(now=utcnow(), outcomes=[outcome for outcome, _ in batch])
         except Exception as error:
             for _, done in batch:
-                done.set_exception(error)
+                if not done.done():  # a sender cancelled at shutdown no longer waits
+                    done.set_exception(error)
             return
         for _, done in batch:
-            done.set_result(None)
+            if not done.done():
+                done.set_result(None)
         by_id = {outcome.message_id: outcome.conversation for outcome, _ in batch}
         self._bus.publish(*(MessageStatusChanged(by_id[int(m.id)], m) for m in messages))
 
