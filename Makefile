@@ -17,18 +17,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The hub; with Rasa and its action server too once `make bot` has prepared them.
 run: $(STAMP)
-	$(BIN)/dasan serve --host 127.0.0.1 --port 8080
+	RASA_VENV=$(abspath $(RASA_VENV)) bash deploy/run-local.sh
 
 # Debian's Chromium for the browser tests; never a browser download.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser
+# `bot` first: the Rasa tests start the trained model (the first time installs Rasa and trains).
+test: $(STAMP) browser bot
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser and not rasa"
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

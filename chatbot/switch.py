@@ -44,14 +44,18 @@ class BotSwitch:
         return await self._builtin.respond(conversation, text, language)
 
     async def run(self) -> None:
-        """Rasa's health, checked every few seconds while the hub runs."""
+        """Rasa's health, checked every few seconds while the hub runs; its HTTP client
+        closes when the hub stops."""
         if self._rasa is None:
             return
-        while True:
-            was = self._rasa.healthy
-            if await self._rasa.check() != was:
-                log.info(
-                    "Rasa is %s",
-                    "up: it answers from now on" if self._rasa.healthy else "down: the built-in bot answers",
-                )
-            await asyncio.sleep(self._check_seconds)
+        try:
+            while True:
+                was = self._rasa.healthy
+                if await self._rasa.check() != was:
+                    log.info(
+                        "Rasa is %s",
+                        "up: it answers from now on" if self._rasa.healthy else "down: the built-in bot answers",
+                    )
+                await asyncio.sleep(self._check_seconds)
+        finally:
+            await self._rasa.close()

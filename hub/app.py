@@ -17,8 +17,11 @@ from argon2 import PasswordHasher
 from channels.api.adapter import ApiChannel
 from channels.base import BackgroundWork
 from channels.webchat.adapter import WebchatChannel
+from chatbot.actions import all_actions
+from chatbot.actions.server import create_action_server
 from chatbot.builtin import KnowledgeBot
-from chatbot.knowledge.tokenizer import KoreanTokenizer
+from chatbot.knowledge.tokenizer import SearchTokenizer
+from chatbot.phone_directory import PhoneDirectory
 from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
 from hub import directory
@@ -27,6 +30,7 @@ from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
 from hub.auth import Auth
 from hub.bus import EventBus
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.console import routes as console
 from hub.contacts import ContactLinks
@@ -51,7 +55,7 @@ def build_hub(settings: Settings) -> Hub:
     store = Store(settings.database_url)
     bus = EventBus()
     catalog = Catalog()
-    knowledge_base = KnowledgeBase(store, KoreanTokenizer())
+    knowledge_base = KnowledgeBase(store, SearchTokenizer())
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
     router = Router(store, bus, bot, catalog, settings.router)
@@ -89,7 +93,7 @@ async def load_demo(hub: Hub) -> None:
     """The bundled demo knowledge base and demo agents, for a first look."""
     for agent in directory.demo_agents():
         await directory.add_agent(hub.store, hub.auth, agent)
-    loaded = await hub.knowledge.load(directory.read_articles(directory.DEMO_KNOWLEDGE))
+    loaded = await hub.knowledge.load(directory.demo_articles())
     log.info("loaded the demo: %d agents, %d knowledge-base articles", len(directory.demo_agents()), loaded)
 
 
@@ -141,3 +145,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     raise web.HTTPFound("/console/")
+
+
+def action_server(settings: Settings) -> web.Application:
+    """The Rasa assistant's action server: reads the hub's knowledge base (the database the
+    hub migrated; start the hub first) and the phone directory."""
+    store = Store(settings.database_url)
+    knowledge_base = KnowledgeBase(store, SearchTokenizer())
+    actions = all_actions(knowledge_base, PhoneDirectory.read(), settings.bot_min_confidence, utcnow)
+    app = create_action_server(actions)
+
+    async def close_store(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await store.close()
+
+    app.cleanup_ctx.append(close_store)
+    return app

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from channels.configured import channel_factories
 from hub import directory
-from hub.app import build_hub, create_app, open_hub
+from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
 from hub.errors import HubError, invalid
@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--database", default=argparse.SUPPRESS, help="SQLAlchemy URL")
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo agents and knowledge base")
+
+    actions = commands.add_parser("actions", help="serve the Rasa assistant's custom actions")
+    actions.add_argument("--host", default="127.0.0.1")
+    actions.add_argument("--port", type=int, default=5055)
+    actions.add_argument("--database", default=argparse.SUPPRESS, help="SQLAlchemy URL")
 
     agents = commands.add_parser("agents", help="manage agents").add_subparsers(dest="action", required=True)
     add = agents.add_parser("add", help="add an agent")
@@ -72,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             # Python's default 5 ms switch interval the event loop waits for the GIL on each.
             sys.setswitchinterval(0.0005)
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        return 0
+    if args.command == "actions":
+        settings = Settings.from_env(database_url=args.database, load_demo=False)
+        web.run_app(action_server(settings), host=args.host, port=args.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)
     action: Callable[[Hub], Awaitable[None]] = {

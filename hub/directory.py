@@ -20,7 +20,9 @@ from store import agents as agent_store
 from store.db import Store
 
 DEMO_AGENTS = Path(__file__).parent / "demo_agents.json"
-DEMO_KNOWLEDGE = Path(chatbot.__file__).parent / "data" / "kb_demo.jsonl"
+DEMO_DATA = Path(chatbot.__file__).parent / "data"
+DEMO_KNOWLEDGE = DEMO_DATA / "kb_demo.jsonl"
+"""The demo knowledge base in Korean; `kb_demo.<language>.jsonl` beside it hold variants."""
 LANGUAGES = {language.value for language in Language}
 
 
@@ -109,6 +111,12 @@ def _json_line(number: int, line: str) -> Any:
         return json.loads(line)
     except json.JSONDecodeError as error:
         raise invalid(f"line {number} is not valid JSON: {error}") from None
+
+
+def demo_articles() -> list[Article]:
+    """The demo knowledge base: the Korean articles, then their variants in other languages."""
+    variants = sorted(DEMO_DATA.glob("kb_demo.*.jsonl"))
+    return [article for path in [DEMO_KNOWLEDGE, *variants] for article in read_articles(path)]
 
 
 def demo_agents() -> list[NewAgent]:

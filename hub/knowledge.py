@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from chatbot.knowledge.index import BM25Index, Hit
-from chatbot.knowledge.tokenizer import KoreanTokenizer
+from chatbot.knowledge.tokenizer import SearchTokenizer
 from hub.clock import utcnow
 from hub.model import Article
 from store import knowledge as articles
@@ -14,9 +14,9 @@ from store.db import Store
 
 
 class KnowledgeBase:
-    """Searches articles in one language; rebuilds its index when the store's articles change."""
+    """Searches articles, one index per language; rebuilds its index when the store's articles change."""
 
-    def __init__(self, store: Store, tokenizer: KoreanTokenizer, recheck_seconds: float = 2.0) -> None:
+    def __init__(self, store: Store, tokenizer: SearchTokenizer, recheck_seconds: float = 2.0) -> None:
         self._store = store
         self._tokenizer = tokenizer
         self._recheck_seconds = recheck_seconds
@@ -29,9 +29,15 @@ class KnowledgeBase:
         index = (await self._current()).get(language)
         return index.search(query, limit) if index else []
 
-    async def article(self, article_id: str) -> Article | None:
+    async def article(self, article_id: str, language: str = "ko") -> Article | None:
+        """The article in `language`, if it is written in it."""
         async with self._store.read() as session:
-            return await articles.article(session, article_id)
+            return await articles.article(session, article_id, language)
+
+    async def languages(self, article_id: str) -> list[str]:
+        """The languages `article_id` is written in (none when it does not exist)."""
+        async with self._store.read() as session:
+            return await articles.languages(session, article_id)
 
     async def load(self, items: list[Article]) -> int:
         """Add or replace articles; searches see them at once."""

@@ -19,9 +19,15 @@ async def all_articles(session: AsyncSession) -> list[Article]:
     return [_article(row) for row in await session.scalars(select(ArticleRow).order_by(ArticleRow.id))]
 
 
-async def article(session: AsyncSession, article_id: str) -> Article | None:
-    row = await session.get(ArticleRow, article_id)
+async def article(session: AsyncSession, article_id: str, language: str) -> Article | None:
+    row = await session.get(ArticleRow, (article_id, language))
     return _article(row) if row else None
+
+
+async def languages(session: AsyncSession, article_id: str) -> list[str]:
+    """The languages an article is written in."""
+    found = await session.scalars(select(ArticleRow.language).where(ArticleRow.id == article_id))
+    return sorted(found)
 
 
 async def revision(session: AsyncSession) -> tuple[int, datetime | None]:
@@ -31,13 +37,13 @@ async def revision(session: AsyncSession) -> tuple[int, datetime | None]:
 
 
 async def upsert(session: AsyncSession, articles: list[Article], now: datetime) -> int:
-    """Insert or replace articles by id; returns how many were written."""
+    """Insert or replace articles by (id, language); returns how many were written."""
     for item in articles:
-        row = await session.get(ArticleRow, item.id)
+        row = await session.get(ArticleRow, (item.id, item.language))
         if row is None:
-            row = ArticleRow(id=item.id)
+            row = ArticleRow(id=item.id, language=item.language)
             session.add(row)
         row.category, row.title, row.body = item.category, item.title, item.body
-        row.keywords, row.language, row.updated_at = list(item.keywords), item.language, now
+        row.keywords, row.updated_at = list(item.keywords), now
     await session.flush()
     return len(articles)

@@ -17,11 +17,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Run every pending migration; safe to call on each start."""
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Run every pending migration up to `revision`; safe to call on each start."""
 
     def run(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), "head")
+        command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as connection:
         await connection.run_sync(run)

@@ -77,6 +77,7 @@ def conversation_record(
         resolved_at=row.resolved_at,
         disposition=row.disposition,
         bot_failures=row.bot_failures,
+        category_source=row.category_source,
         queue_position=queue_position,
         last_message=(
             {

@@ -159,9 +159,10 @@ class QueueRow(Base):
 class ArticleRow(Base):
     __tablename__ = "kb_articles"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """An article has one row per language it is written in; the id is shared."""
     category: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    language: Mapped[str] = mapped_column(String(8), default="ko")
     updated_at: Mapped[datetime]

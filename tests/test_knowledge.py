@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from chatbot.knowledge.index import BM25Index
-from chatbot.knowledge.tokenizer import KoreanTokenizer
+from chatbot.knowledge.tokenizer import SearchTokenizer
 from hub.directory import DEMO_KNOWLEDGE, read_articles
 from hub.errors import HubError
 from hub.model import Article
@@ -20,7 +20,7 @@ from tests.conftest import login
 
 @pytest.fixture(scope="module")
 def demo_index() -> BM25Index:
-    return BM25Index(KoreanTokenizer(), read_articles(DEMO_KNOWLEDGE))
+    return BM25Index(SearchTokenizer(), read_articles(DEMO_KNOWLEDGE))
 
 
 def test_the_demo_knowledge_base_is_large_and_covers_every_category() -> None:
@@ -61,7 +61,7 @@ def test_confidence_separates_known_from_unknown(demo_index: BM25Index) -> None:
 
 
 def test_titles_and_keywords_weigh_more_than_bodies() -> None:
-    tokenizer = KoreanTokenizer()
+    tokenizer = SearchTokenizer()
     index = BM25Index(
         tokenizer,
         [
@@ -79,7 +79,7 @@ async def test_agents_search_and_open_articles(client: TestClient) -> None:
     )
     results = (await response.json())["results"]
     assert 1 <= len(results) <= 3
-    assert set(results[0]) == {"id", "title", "category", "score", "snippet"}
+    assert set(results[0]) == {"id", "title", "category", "language", "score", "snippet"}
     assert "여권" in results[0]["title"] and results[0]["category"] == "district"
     assert results[0]["score"] >= results[-1]["score"]
     article = await (await client.get(f"/api/v1/kb/articles/{results[0]['id']}", headers=kim)).json()
@@ -157,3 +157,28 @@ def test_cli_imports_searches_and_adds_agents(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "weather" in wrong.stderr
     missing = _dasan("kb", "import", str(tmp_path / "nothing.jsonl"), database=database)
     assert missing.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "article_id"),
+    [
+        ("en", "I lost my passport", "district-003"),
+        ("zh", "这个月水费突然很高", "water-008"),
+        ("ja", "自転車を借りたい", "transport-001"),
+        ("vi", "tiền nước tháng này đột nhiên tăng cao", "water-008"),
+        ("mn", "Би паспортоо гээсэн", "district-003"),
+    ],
+)
+async def test_the_demo_articles_answer_in_five_more_languages(
+    client: TestClient, language: str, question: str, article_id: str
+) -> None:
+    kim = await login(client, "kim", available=False)
+    search = await client.get("/api/v1/kb/search", params={"q": question, "lang": language}, headers=kim)
+    best = (await search.json())["results"][0]
+    assert (best["id"], best["language"]) == (article_id, language)
+    variant = await (
+        await client.get(f"/api/v1/kb/articles/{article_id}", params={"lang": language}, headers=kim)
+    ).json()
+    korean = await (await client.get(f"/api/v1/kb/articles/{article_id}", headers=kim)).json()
+    assert variant["title"] == best["title"] != korean["title"]
+    assert variant["languages"] == korean["languages"] == ["en", "ja", "ko", "mn", "vi", "zh"]

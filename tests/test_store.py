@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from hub.model import Article
 from store import conversations
+from store import knowledge as articles
 from store.db import Store
+from store.migrate import upgrade
 from store.tables import MessageRow
 
 
@@ -84,3 +87,26 @@ async def test_times_come_back_aware_in_utc(store: Store) -> None:
     async with store.write() as session:
         with pytest.raises(Exception, match="naive"):
             await conversations.ensure_contact(session, "api", "y", "시민", datetime.now())
+
+
+async def test_articles_keep_their_text_when_variants_per_language_arrive(database_url: str) -> None:
+    store = Store(database_url)
+    await upgrade(store.write_engine, "0002")  # a hub from before language variants
+    async with store.write() as session:
+        await session.execute(
+            text(
+                "INSERT INTO kb_articles (id, category, title, body, keywords, language, updated_at) "
+                "VALUES ('water-001', 'water', '수도요금 조회', '아리수 누리집에서', '[]', 'ko', :now)"
+            ),
+            {"now": datetime.now(timezone.utc)},
+        )
+    await store.migrate()
+    english = Article("water-001", "water", "Checking your water bill", "On the Arisu site.", (), "en")
+    async with store.write() as session:
+        await articles.upsert(session, [english], datetime.now(timezone.utc))
+    async with store.read() as session:
+        korean = await articles.article(session, "water-001", "ko")
+        assert korean is not None and korean.title == "수도요금 조회"
+        assert await articles.article(session, "water-001", "en") == english
+        assert await articles.languages(session, "water-001") == ["en", "ko"]
+    await store.close()

@@ -7,7 +7,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from chatbot.knowledge.tokenizer import KoreanTokenizer
+from chatbot.knowledge.tokenizer import BIGRAM, SearchTokenizer
 from hub.model import Article
 
 
@@ -32,7 +32,7 @@ class BM25Index:
     K1 = 1.2
     B = 0.75
 
-    def __init__(self, tokenizer: KoreanTokenizer, articles: list[Article]) -> None:
+    def __init__(self, tokenizer: SearchTokenizer, articles: list[Article]) -> None:
         self._tokenizer = tokenizer
         self._articles = articles
         self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -50,8 +50,9 @@ class BM25Index:
             term: math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
             for term, postings in self._postings.items()
         }
-        # Unknown terms count as the rarest possible: a query about something the
-        # knowledge base never mentions must not look well covered.
+        # Unknown words count as the rarest possible: a query about something the
+        # knowledge base never mentions must not look well covered. Unknown character
+        # bigrams do not count: most straddle two words ("照丢" in "护照丢了").
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
 
     def __len__(self) -> int:
@@ -61,7 +62,8 @@ class BM25Index:
         query_terms = set(self._tokenizer.tokens(query))
         if not query_terms or not self._articles:
             return []
-        query_mass = sum(self._idf.get(term, self._unknown_idf) for term in query_terms)
+        query_mass = sum(self._idf.get(term, 0.0 if term.startswith(BIGRAM) else self._unknown_idf)
+                         for term in query_terms)  # fmt: skip
         scores: dict[int, float] = defaultdict(float)
         matched_mass: dict[int, float] = defaultdict(float)
         for term in query_terms & self._idf.keys():

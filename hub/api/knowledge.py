@@ -21,9 +21,7 @@ async def search(request: web.Request) -> web.Response:
         raise invalid("The query parameter 'q' is required.", "missing_field")
     if len(query) > 500:
         raise invalid("The query is longer than 500 characters.", "text_too_long")
-    language = request.query.get("lang", "ko")
-    if language not in LANGUAGES:
-        raise invalid(f"Unknown language {language!r}.", "unknown_language")
+    language = _language(request)
     try:
         limit = int(request.query.get("limit", "5"))
     except ValueError:
@@ -38,6 +36,7 @@ async def search(request: web.Request) -> web.Response:
                     "id": hit.article.id,
                     "title": hit.article.title,
                     "category": hit.article.category,
+                    "language": hit.article.language,
                     "score": round(hit.score, 3),
                     "snippet": hit.snippet(),
                 }
@@ -51,7 +50,15 @@ async def search(request: web.Request) -> web.Response:
 async def article(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
-    found = await hub.knowledge.article(request.match_info["id"])
+    article_id = request.match_info["id"]
+    found = await hub.knowledge.article(article_id, _language(request))
     if found is None:
         raise not_found("The article")
-    return web.json_response(found.to_json())
+    return web.json_response(found.to_json() | {"languages": await hub.knowledge.languages(article_id)})
+
+
+def _language(request: web.Request) -> str:
+    language = request.query.get("lang", "ko")
+    if language not in LANGUAGES:
+        raise invalid(f"Unknown language {language!r}.", "unknown_language")
+    return language

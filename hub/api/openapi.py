@@ -47,7 +47,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/agents", "Agents (supervisor)", None, True),
     ("get", "/api/v1/supervisor/overview", "Agents, queues, today's first-contact resolution (supervisor)", None, True),
     ("get", "/api/v1/kb/search", "Search the knowledge base (?q=&lang=&limit=)", None, True),
-    ("get", "/api/v1/kb/articles/{id}", "One knowledge-base article", None, True),
+    ("get", "/api/v1/kb/articles/{id}", "One knowledge-base article in one language (?lang=ko)", None, True),
     ("get", "/api/v1/stats/summary", "Statistics (?from=YYYY-MM-DD&to=YYYY-MM-DD, supervisor)", None, True),
 ]
 

@@ -131,6 +131,8 @@ class Conversation:
     resolved_at: datetime | None = None
     disposition: str | None = None
     bot_failures: int = 0
+    category_source: str | None = None
+    """Who set the category: detected (from the first messages), bot, or agent (wins)."""
     queue_position: int | None = None
     last_message: dict[str, Any] | None = None
 
@@ -141,6 +143,7 @@ class Conversation:
             "state": self.state.value,
             "language": self.language,
             "category": self.category,
+            "category_source": self.category_source,
             "queue": self.queue,
             "priority": self.priority,
             "assigned_agent": self.assigned_agent,

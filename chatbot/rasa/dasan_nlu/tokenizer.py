@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from dasan_nlu.segment import split_words
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
+
+from dasan_nlu.segment import split_words
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
