@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench browser clean
+.PHONY: run test test-fast bench bench-bot browser clean
 
 # The Rasa assistant: `make bot` (own Python 3.10 virtualenv, training), `make bot-eval`.
 include chatbot/rasa/rasa.mk
@@ -34,6 +34,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-bot: $(STAMP) bot
+	$(BIN)/python bench/bot_turn.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import async_playwright, expect
 
 from hub.app import build_hub, create_app, open_hub
 from hub.core import HUB
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _console_login
 
 pytestmark = pytest.mark.rasa
 LANGUAGES = ["ko", "en", "zh", "ja", "vi", "mn"]
@@ -216,3 +218,34 @@ async def test_rasa_killed_mid_conversation_then_back(client: TestClient, assist
     assert "수도요금" in after["replies"][0]["text"]
     answered = await _events(client, before["conversation_id"], "bot_answered")
     assert [e["actor"] for e in answered] == ["bot:rasa", "bot:builtin", "bot:rasa"]
+
+
+@pytest.mark.browser
+async def test_the_agent_sees_what_the_assistant_took_down(client: TestClient) -> None:
+    sender = "notes-ko"
+    await citizen_says(client, sender, "윗집에서 밤마다 음악 소리가 너무 커요 소음 신고할게요")
+    await citizen_says(client, sender, "마포구 합정동 123-4")
+    filed = await citizen_says(client, sender, "어젯밤 11시부터")
+    number = re.search(r"\d{8}-[2-9A-Z]{6}", filed["replies"][0]["text"])
+    assert number, filed["replies"]
+    handoff = await citizen_says(client, sender, "/ask_person")
+    assert handoff["state"] == "queued"
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await (
+                await chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
+            ).new_page()
+            url = str(client.make_url("")).rstrip("/")
+            await _console_login(page, url, "jung")
+            item = page.get_by_test_id("queued-list").locator(
+                f"[data-testid=conversation-item][data-conversation-id='{handoff['conversation_id']}']"
+            )
+            await item.click()
+            notes = page.get_by_test_id("bot-notes")
+            await expect(notes).to_contain_text(f"소음 신고 {number.group()}")
+            await expect(notes).to_contain_text("위치: 마포구 합정동 123-4")
+            await expect(notes).to_contain_text("«윗집에서 밤마다 음악 소리가 너무 커요 소음 신고할게요»")
+        finally:
+            await chromium.close()

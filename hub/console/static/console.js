@@ -38,8 +38,9 @@ const LABELS = {
     queued: "대기열 등록", offered: "상담사 배정 제안", offer_expired: "배정 제안 만료",
     accepted: "수락", first_response: "첫 응답", transferred: "이관", priority_set: "우선순위 변경",
     resolved: "종료", reopened: "재개", abandoned: "포기", flagged: "악성민원 지정",
-    citizen_left: "시민이 대화 종료", contact_linked: "연락처 연결",
+    citizen_left: "시민이 대화 종료", contact_linked: "연락처 연결", report_filed: "신고 접수",
   },
+  reportType: { parking: "불법주정차", noise: "소음", dumping: "무단투기", water_leak: "누수" },
   // Action taken on an abuse incident (악성민원). The value is stored as-is by the hub.
   flagAction: { warned: "경고 안내", ended: "상담 종료", blocked: "연락 차단", reported: "법적 조치 검토" },
 };
@@ -1065,7 +1066,26 @@ function eventDetail(data) {
     .join(", ");
 }
 
+/* What the bot learned before a person took over: its handoff summary and the reports it
+ * filed, above the messages so the agent need not read the whole trail. */
+function renderBotNotes(events) {
+  const notes = [];
+  for (const event of events) {
+    const data = event.data || {};
+    if (event.type === "handed_off" && data.summary) notes.push(h("li", { className: "bot-summary" }, data.summary));
+    if (event.type === "report_filed") {
+      const kind = label("reportType", data.report_type);
+      const parts = [["위치", data.location], ["시간", data.time], ["내용", data.details]]
+        .filter(([, value]) => value).map(([name, value]) => `${name}: ${value}`);
+      notes.push(h("li", { className: "bot-report" }, `${kind} 신고 ${data.id || ""} — ${parts.join(" · ")}`));
+    }
+  }
+  $("bot-notes-list").replaceChildren(...notes);
+  $("bot-notes").hidden = notes.length === 0;
+}
+
 function renderEvents(events) {
+  renderBotNotes(events);
   $("event-list").replaceChildren(...events.map((event) => {
     const detail = eventDetail(event.data);
     return h("li", { className: "event", "data-type": event.type },
