@@ -34,6 +34,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/langid.py
 
 bench-bot: $(STAMP) bot
 	$(BIN)/python bench/bot_turn.py

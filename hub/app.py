@@ -39,12 +39,15 @@ from hub.delivery import Outbox
 from hub.desk import Desk
 from hub.i18n.catalog import Catalog
 from hub.ingest import Ingest
+from hub.interpreter import Interpreter
 from hub.knowledge import KnowledgeBase
 from router.router import Router
 from store import agents as agent_store
 from store import queues as queue_store
 from store.db import Store
+from translation.glossary import Glossary
 from translation.langid import LanguageIdentifier
+from translation.service import Translator, TranslatorSettings
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -58,7 +61,10 @@ def build_hub(settings: Settings) -> Hub:
     knowledge_base = KnowledgeBase(store, SearchTokenizer())
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
-    router = Router(store, bus, bot, catalog, settings.router)
+    translator = Translator(
+        settings.translation_engines, store, Glossary.read(), utcnow, TranslatorSettings(zone=settings.timezone)
+    )
+    router = Router(store, bus, bot, catalog, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(
         settings=settings,
@@ -68,10 +74,11 @@ def build_hub(settings: Settings) -> Hub:
         knowledge=knowledge_base,
         router=router,
         ingest=Ingest(store, bus, router, LanguageIdentifier(), knowledge_base, settings.reopen_window),
-        desk=Desk(store, bus, router, catalog),
+        desk=Desk(store, bus, router, catalog, translator),
         auth=auth,
         contacts=ContactLinks(store, bus),
         bot=bot,
+        translator=translator,
     )
     adapters = [ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub)]
     adapters += [factory(hub) for factory in settings.channel_factories]
@@ -109,6 +116,7 @@ def create_app(settings: Settings) -> web.Application:
             hub.router.run(),
             hub.bot.run(),
             Outbox(hub.store, hub.bus, hub.channels, settings.outbox).run(),
+            Interpreter(hub.store, hub.bus, hub.translator).run(),
         ]
         workers += [adapter.run() for adapter in hub.channels.values() if isinstance(adapter, BackgroundWork)]
         tasks = [asyncio.create_task(worker) for worker in workers]

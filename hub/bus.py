@@ -17,7 +17,7 @@ class MessageAdded:
 
 
 @dataclass(frozen=True)
-class MessageStatusChanged:
+class MessageChanged:
     conversation: Conversation
     message: Message
 
@@ -32,7 +32,7 @@ class AgentChanged:
     agent: Agent
 
 
-HubEvent = MessageAdded | MessageStatusChanged | ConversationChanged | AgentChanged
+HubEvent = MessageAdded | MessageChanged | ConversationChanged | AgentChanged
 
 
 class Subscription:

@@ -21,6 +21,7 @@ from hub.config import Settings
 from hub.core import Hub
 from hub.errors import HubError, invalid
 from hub.privacy import MaskingFilter
+from translation.configured import engine_factories
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             providers = channel_factories(os.environ, settings.public_url)
+            engines = engine_factories(os.environ)
         except ValueError as error:
             print(f"dasan: {error}", file=sys.stderr)
             return 2
-        settings = dataclasses.replace(settings, channel_factories=providers)
+        settings = dataclasses.replace(settings, channel_factories=providers, translation_engines=engines)
         if settings.database_url.startswith("sqlite"):
             # aiosqlite runs each statement on its own thread and hands the result back; with
             # Python's default 5 ms switch interval the event loop waits for the GIL on each.

@@ -34,6 +34,8 @@ class Settings:
     """The hub's address as providers and citizens reach it (behind a proxy, the proxy's)."""
     channel_factories: tuple[Callable[[Any], Any], ...] = ()
     """Provider channels to run: each builds its adapter from the hub (a `HubPort`)."""
+    translation_engines: tuple[Callable[[Any], Any], ...] = ()
+    """Machine-translation engines in order of preference (translation/configured.py)."""
     secure_cookies: bool = False
     api_channel_key: str | None = None
     # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).
@@ -64,6 +66,9 @@ class Settings:
         router = RouterSettings(
             bot_timeout_seconds=float(env.get("DASAN_BOT_TIMEOUT_SECONDS", RouterSettings.bot_timeout_seconds)),
             offer_timeout_seconds=float(env.get("DASAN_OFFER_TIMEOUT_SECONDS", RouterSettings.offer_timeout_seconds)),
+            foreign_overflow_seconds=float(
+                env.get("DASAN_FOREIGN_OVERFLOW_SECONDS", RouterSettings.foreign_overflow_seconds)
+            ),
         )
         values["router"] = router
         values.update({key: value for key, value in overrides.items() if value is not None})

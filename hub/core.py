@@ -10,7 +10,7 @@ from aiohttp import web
 from channels.base import ChannelAdapter
 from chatbot.switch import BotSwitch
 from hub.auth import Auth
-from hub.bus import EventBus, MessageStatusChanged, Subscription
+from hub.bus import EventBus, MessageChanged, Subscription
 from hub.config import Settings
 from hub.contacts import ContactLinks
 from hub.desk import Desk
@@ -21,6 +21,7 @@ from hub.model import Channel, Conversation, Inbound, IngestResult, Message, Mes
 from router.router import Router
 from store import conversations as store
 from store.db import Store
+from translation.service import Translator
 
 _FINAL_STATUSES = {MessageStatus.DELIVERED.value, MessageStatus.UNDELIVERED.value, MessageStatus.FAILED.value}
 
@@ -40,6 +41,7 @@ class Hub:
     auth: Auth
     contacts: ContactLinks
     bot: BotSwitch
+    translator: Translator
     channels: dict[Channel, ChannelAdapter] = field(default_factory=dict)
 
     async def receive(self, inbound: Inbound) -> IngestResult:
@@ -89,7 +91,7 @@ class Hub:
             assert conversation_row is not None
             record = await store.conversation(session, conversation_row)
             message = (await store.message_records(session, [row]))[0]
-        self.bus.publish(MessageStatusChanged(record, message))
+        self.bus.publish(MessageChanged(record, message))
         return message
 
     async def take_held(self, channel: Channel, sender: str) -> list[Message]:
@@ -102,7 +104,7 @@ class Hub:
             conversation_row = await store.conversation_row(session, rows[0].conversation_id) if rows else None
             record = await store.conversation(session, conversation_row) if conversation_row else None
         if record is not None:
-            self.bus.publish(*(MessageStatusChanged(record, message) for message in messages))
+            self.bus.publish(*(MessageChanged(record, message) for message in messages))
         return messages
 
 

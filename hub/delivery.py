@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from channels.base import ChannelAdapter, Delivered, DeliveryFailed
-from hub.bus import EventBus, MessageAdded, MessageStatusChanged
+from hub.bus import EventBus, MessageAdded, MessageChanged
 from hub.clock import utcnow
 from hub.model import Channel, Conversation, Direction, Message, MessageStatus
 from store import conversations as store
@@ -228,7 +228,7 @@ class Outbox:
             if not done.done():
                 done.set_result(None)
         by_id = {outcome.message_id: outcome.conversation for outcome, _ in batch}
-        self._bus.publish(*(MessageStatusChanged(by_id[int(m.id)], m) for m in messages))
+        self._bus.publish(*(MessageChanged(by_id[int(m.id)], m) for m in messages))
 
     async def _write(self, now: datetime, outcomes: list[_Outcome]) -> list[Message]:
         async with self._store.write() as session:

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.bus import AgentChanged, EventBus
 from hub.clock import utcnow
-from hub.errors import conflict, forbidden, invalid, not_found
+from hub.errors import HubError, conflict, forbidden, invalid, not_found
 from hub.i18n.catalog import Catalog
 from hub.model import (
+    AGENT_LANGUAGE,
     QUEUE_NAMES,
     Agent,
     AgentState,
@@ -27,12 +28,14 @@ from hub.model import (
     Message,
     MessageStatus,
     Role,
+    TranslationStatus,
 )
 from router.router import Changes, Router, publish_messages, queue_for
 from store import agents as agent_store
 from store import conversations as store
 from store.db import Store
 from store.tables import AgentRow, ConversationRow, MessageRow
+from translation.service import Translation, Translator
 
 MAX_REPLY_CHARS = 4000
 Change = Callable[[AsyncSession, ConversationRow, datetime], Awaitable[list[MessageRow]]]
@@ -43,11 +46,12 @@ def _actor(agent: Agent) -> str:
 
 
 class Desk:
-    def __init__(self, store_: Store, bus: EventBus, router: Router, catalog: Catalog) -> None:
+    def __init__(self, store_: Store, bus: EventBus, router: Router, catalog: Catalog, translator: Translator) -> None:
         self._store = store_
         self._bus = bus
         self._router = router
         self._catalog = catalog
+        self._translator = translator
 
     async def _change(self, conversation_id: str, change: Change, redispatch: bool = False) -> Conversation:
         changes = Changes()
@@ -103,8 +107,26 @@ class Desk:
 
         return await self._change(conversation_id, change)
 
-    async def reply(self, agent: Agent, conversation_id: str, text: str) -> Message:
-        """Send the citizen a message from the agent."""
+    async def translate_reply(self, text: str, language: str | None) -> Translation:
+        """The agent's Korean `text` in the citizen's `language`, to preview or to send."""
+        if not language or language == AGENT_LANGUAGE:
+            raise invalid("This conversation is in Korean: there is nothing to translate.", "nothing_to_translate")
+        if not self._translator.available(AGENT_LANGUAGE, language):
+            raise HubError(409, "translation_not_configured", f"No machine translation into {language} is set up.")
+        if not text.strip():
+            raise invalid("The reply is empty.", "empty_text")
+        found = await self._translator.translate(text.strip(), AGENT_LANGUAGE, language)
+        if found.text is None:
+            raise HubError(
+                503,
+                "translation_unavailable",
+                f"Machine translation is unavailable ({found.error}). Try again, or write in the citizen's language.",
+            )
+        return found
+
+    async def reply(self, agent: Agent, conversation_id: str, text: str, korean: str | None = None) -> Message:
+        """Send the citizen a message from the agent; `korean`: what the agent wrote, when
+        `text` is its machine translation (both are kept)."""
         text = text.strip()
         if not text:
             raise invalid("The reply is empty.", "empty_text")
@@ -117,7 +139,10 @@ class Desk:
             if row.first_response_at is None:
                 row.first_response_at = now
                 store.add_event(session, row.id, EventType.FIRST_RESPONSE, _actor(agent), now)
-            sent.append(await store.add_outbound(session, row, Author.AGENT, text, now, agent_id=agent.id))
+            message = await store.add_outbound(session, row, Author.AGENT, text, now, agent_id=agent.id)
+            if korean is not None:
+                message.translation, message.translation_status = korean.strip(), TranslationStatus.TRANSLATED.value
+            sent.append(message)
             return sent
 
         await self._change(conversation_id, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -66,6 +67,9 @@ class RouterSettings:
     bot_failures_before_handoff: int = 2
     offer_timeout_seconds: float = 30.0
     sweep_interval_seconds: float = 1.0
+    foreign_overflow_seconds: float = 120.0
+    """How long a foreign-language conversation waits for an agent who speaks the language
+    before any agent may take it with machine translation (when an engine translates it)."""
 
 
 @dataclass
@@ -88,12 +92,22 @@ def queue_for(conversation: Conversation | ConversationRow) -> str:
 
 
 class Router:
-    def __init__(self, store_: Store, bus: EventBus, bot: Bot, catalog: Catalog, settings: RouterSettings) -> None:
+    def __init__(
+        self,
+        store_: Store,
+        bus: EventBus,
+        bot: Bot,
+        catalog: Catalog,
+        settings: RouterSettings,
+        translates: Callable[[str, str], bool] = lambda source, target: False,
+    ) -> None:
         self._store = store_
         self._bus = bus
         self._bot = bot
         self._catalog = catalog
         self.settings = settings
+        self._translates = translates
+        """Whether machine translation covers a pair (source, target): the overflow's condition."""
         self._dispatch_lock = asyncio.Lock()
 
     # -- citizen messages --------------------------------------------------------------
@@ -289,7 +303,15 @@ class Router:
         offered: list[ConversationRow] = []
         for row in waiting:
             channel = Channel(row.channel)
-            agent = choose_agent(agents, row.queue or "other", row.language, channel, held)
+            language = row.language or "ko"
+            agent = choose_agent(agents, row.queue or "other", language, channel, held)
+            reason = f"longest idle available agent with skill {row.queue} and language {language}"
+            if agent is None and self._overflows(row, language, now):
+                agent = choose_agent(agents, row.queue or "other", language, channel, held, overflow=True)
+                reason = (
+                    f"no agent who speaks {language} within {self.settings.foreign_overflow_seconds:g} s: "
+                    "the longest idle available agent, with machine translation"
+                )
             if agent is None:
                 continue
             row.state = ConversationState.OFFERED.value
@@ -303,13 +325,22 @@ class Router:
                 ROUTER,
                 now,
                 agent=agent.username,
-                reason=f"longest idle available agent with skill {row.queue} and language {row.language or 'ko'}",
+                reason=reason,
             )
             offered.append(row)
         if offered:
             await session.flush()
             for row in offered:
                 changes.events.append(ConversationChanged(await store.conversation(session, row)))
+
+    def _overflows(self, row: ConversationRow, language: str, now: datetime) -> bool:
+        waited = (now - (row.queued_at or now)).total_seconds()
+        return (
+            language != "ko"
+            and waited >= self.settings.foreign_overflow_seconds
+            and self._translates(language, "ko")
+            and self._translates("ko", language)
+        )
 
     async def expire_offers(self) -> None:
         """Offers not accepted in time go back to the queue; the agent is set on break."""

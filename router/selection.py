@@ -10,13 +10,16 @@ from hub.model import Agent, AgentState, Channel
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def can_take(agent: Agent, queue: str, language: str | None, channel: Channel, held: Mapping[str, int]) -> bool:
-    """An available agent with the queue as a skill, the language, and free capacity."""
+def can_take(
+    agent: Agent, queue: str, language: str | None, channel: Channel, held: Mapping[str, int], overflow: bool = False
+) -> bool:
+    """An available agent with the queue as a skill, the language, and free capacity; in
+    `overflow` (machine translation bridges the language), any available agent with capacity."""
     kind = channel.kind
     return (
         agent.state is AgentState.AVAILABLE
-        and queue in agent.skills
-        and (language or "ko") in agent.languages
+        and (overflow or queue in agent.skills)
+        and (overflow or (language or "ko") in agent.languages)
         and held.get(kind, 0) < agent.capacity.get(kind, 0)
     )
 
@@ -28,11 +31,12 @@ def choose_agent(
     channel: Channel,
     held: Mapping[str, Mapping[str, int]],
     excluded: frozenset[str] = frozenset(),
+    overflow: bool = False,
 ) -> Agent | None:
     """Longest idle first among the agents who can take the conversation."""
     candidates = [
         agent
         for agent in agents
-        if agent.id not in excluded and can_take(agent, queue, language, channel, held.get(agent.id, {}))
+        if agent.id not in excluded and can_take(agent, queue, language, channel, held.get(agent.id, {}), overflow)
     ]
     return min(candidates, key=lambda agent: (agent.idle_since or _NEVER, agent.username), default=None)

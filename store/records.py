@@ -42,6 +42,7 @@ def message_record(row: MessageRow, agent_username: str | None = None) -> Messag
         text=row.text,
         language=row.language,
         translation=row.translation,
+        translation_status=row.translation_status,
         status=MessageStatus(row.status),
         created_at=row.created_at,
         client_id=row.provider_message_id if row.direction == Direction.IN.value else None,

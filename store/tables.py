@@ -103,6 +103,10 @@ class MessageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))
     translation: Mapped[str | None] = mapped_column(Text)
+    """The other side's text: the Korean of a citizen's foreign message, or the agent's Korean
+    of a reply sent translated (`text` is always what the citizen wrote or received)."""
+    translation_status: Mapped[str | None] = mapped_column(String(12))
+    """pending, translated or unavailable; None when no translation is called for."""
     status: Mapped[str] = mapped_column(String(12))
     in_reply_to: Mapped[int | None] = mapped_column(Integer)
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -166,3 +170,29 @@ class ArticleRow(Base):
     body: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]
+
+
+class TranslationRow(Base):
+    """Machine translations already paid for: the same text is never sent twice."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("source", "target", "digest", name="uq_translation_text"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the source text."""
+    engine: Mapped[str] = mapped_column(String(20))
+    translated: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TranslationUsageRow(Base):
+    """What each engine was asked per day (city time): the basis of its bill."""
+
+    __tablename__ = "translation_usage"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    characters: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

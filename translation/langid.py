@@ -17,8 +17,16 @@ _LINGUA_TO_CODE = {
     LinguaLanguage.MONGOLIAN: "mn",
 }
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
-_HANGUL = re.compile(r"[가-힣ㄱ-ㅎ]")
+_HANGUL_SYLLABLE = re.compile(r"[가-힣]")
+_JAMO = re.compile(r"[ㄱ-ㅎㅏ-ㅣ]")  # ㅋㅋ, ㅇㅇ: laughter and nods, not words
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Chinese grammar words that Japanese does not write in kanji: 護照過期了怎麼辦 is Traditional Chinese.
+_CHINESE_GRAMMAR = re.compile(r"[的了嗎吗呢我你他她們们怎麼么什請请這这那沒没哪誰谁]")
+# A Korean sentence ends in a predicate: "T-money 카드 잔액 refund 되나요" is Korean however many
+# English words it borrows; "near 강남역?" is not.
+_KOREAN_ENDING = re.compile(r"(요|다|까|죠|니다|세요|나요|해|어|지)[\s?!.~]*$")
 
 
 @dataclass(frozen=True)
@@ -40,17 +48,39 @@ class LanguageIdentifier:
 
     def identify(self, text: str) -> Identification | None:
         """The most likely language of `text`, or None when it has no letters at all."""
-        letters = len(_LETTERS.findall(text))
-        if letters == 0:
+        letters = len(_LETTERS.findall(text)) - len(_JAMO.findall(text))
+        if letters <= 0:
             return None
-        if _HANGUL.search(text) and len(_HANGUL.findall(text)) * 2 >= letters:
-            return Identification("ko", 1.0, decisive=letters >= 2)
+        syllables = len(_HANGUL_SYLLABLE.findall(text))
+        # A syllable carries about as much as two Latin letters.
+        if syllables and (syllables * 2 >= letters - syllables or _KOREAN_ENDING.search(text)):
+            return Identification("ko", 1.0, decisive=syllables >= 3)
         if _KANA.search(text):
             return Identification("ja", 1.0, decisive=True)
+        ideographs = _IDEOGRAPH.findall(text)
+        if (
+            ideographs
+            and len(ideographs) == letters
+            and not _simplified(ideographs)
+            and not _CHINESE_GRAMMAR.search(text)
+        ):
+            # Kanji without kana, in forms Simplified Chinese does not use (営, 時間, 電話), and
+            # no Chinese grammar words: Japanese, the one hub language that writes them.
+            return Identification("ja", 0.9, decisive=len(ideographs) >= self.MIN_LETTERS)
         values = self._detector.compute_language_confidence_values(text)
         if not values:
             return None
         best = values[0]
         code = _LINGUA_TO_CODE[best.language]
-        decisive = letters >= self.MIN_LETTERS and best.value >= self.MIN_CONFIDENCE
-        return Identification(code, best.value, decisive)
+        # One Latin word ("Mapo", "ok", "Gangnam") is a name or a nod, not a language.
+        enough = letters >= self.MIN_LETTERS and (bool(ideographs) or len(_WORD.findall(text)) >= 2)
+        return Identification(code, best.value, decisive=enough and best.value >= self.MIN_CONFIDENCE)
+
+
+def _simplified(ideographs: list[str]) -> bool:
+    """Whether every character is in GB 2312, the Simplified Chinese character set."""
+    try:
+        "".join(ideographs).encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True

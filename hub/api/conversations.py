@@ -12,7 +12,7 @@ from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from hub.errors import invalid, not_found
-from hub.model import QUEUE_NAMES, Channel, ConversationState, Event, Message
+from hub.model import AGENT_LANGUAGE, QUEUE_NAMES, Channel, ConversationState, Event, Message
 from store import conversations as store
 from store.tables import ContactRow, ConversationRow
 
@@ -21,6 +21,12 @@ STATES = {state.value for state in ConversationState}
 
 
 class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    translate: bool = False
+    """The agent wrote Korean: send its machine translation in the citizen's language."""
+
+
+class TranslationBody(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
@@ -74,7 +80,25 @@ async def get_conversation(request: web.Request) -> web.Response:
     await hub.auth.agent(request)
     row = await _row_or_404(hub, request.match_info["id"])
     async with hub.store.read() as session:
-        return web.json_response((await store.conversation(session, row)).to_json())
+        record = (await store.conversation(session, row)).to_json()
+    return web.json_response(record | {"machine_translation": _translates(hub, row.language)})
+
+
+def _translates(hub: Hub, language: str | None) -> bool:
+    """Whether the agent can read and answer this language through machine translation."""
+    return bool(language) and language != AGENT_LANGUAGE and hub.translator.available(language or "", AGENT_LANGUAGE)
+
+
+@routes.post("/api/v1/conversations/{id}/translation")
+async def preview_translation(request: web.Request) -> web.Response:
+    """The agent's Korean draft in the citizen's language, before sending it."""
+    hub = request.app[HUB]
+    await hub.auth.agent(request)
+    body = await read_body(request, TranslationBody)
+    row = await _row_or_404(hub, request.match_info["id"])
+    found = await hub.desk.translate_reply(body.text, row.language)
+    return web.json_response({"text": found.text, "language": row.language, "engine": found.engine,
+                              "cached": found.cached})  # fmt: skip
 
 
 @routes.patch("/api/v1/conversations/{id}")
@@ -121,14 +145,17 @@ async def reply(request: web.Request) -> web.Response:
     agent = await hub.auth.agent(request)
     body = await read_body(request, ReplyBody)
     row = await _row_or_404(hub, request.match_info["id"])
+    text, korean = body.text, None
+    if body.translate:
+        text, korean = (await hub.desk.translate_reply(body.text, row.language)).text or "", body.text
     adapter = hub.channels.get(Channel(row.channel))
-    if adapter is not None and len(body.text.strip()) > adapter.max_text_chars:
+    if adapter is not None and len(text.strip()) > adapter.max_text_chars:
         raise invalid(
             f"A {row.channel} message holds at most {adapter.max_text_chars} characters; this one has "
-            f"{len(body.text.strip())}.",
+            f"{len(text.strip())}.",
             "text_too_long",
         )
-    message = await hub.desk.reply(agent, request.match_info["id"], body.text)
+    message = await hub.desk.reply(agent, request.match_info["id"], text, korean)
     return web.json_response(message.to_json(), status=201)
 
 

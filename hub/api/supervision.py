@@ -14,7 +14,7 @@ from hub.errors import invalid, not_found
 from hub.model import Role
 from store import agents as agent_store
 from store import queues as queue_store
-from store import stats
+from store import stats, translations
 from store.records import queue_record
 
 routes = web.RouteTableDef()
@@ -91,3 +91,26 @@ async def summary(request: web.Request) -> web.Response:
     _, end = supervision.day_bounds(last, zone)
     async with hub.store.read() as session:
         return web.json_response(await stats.summary(session, start, end))
+
+
+@routes.get("/api/v1/translation/usage")
+async def translation_usage(request: web.Request) -> web.Response:
+    """What each machine-translation engine was sent per day: requests, characters (what
+    the engines bill), failures."""
+    hub = request.app[HUB]
+    await hub.auth.agent(request, Role.SUPERVISOR)
+    today = supervision.utcnow().astimezone(hub.settings.timezone).date()
+    first, last = _day(request, "from", today), _day(request, "to", today)
+    if last < first:
+        raise invalid("'to' is before 'from'.", "invalid_range")
+    async with hub.store.read() as session:
+        rows = await translations.usage(session, first.isoformat(), last.isoformat())
+    return web.json_response(
+        {
+            "days": [
+                {"day": r.day, "engine": r.engine, "requests": r.requests, "characters": r.characters,
+                 "failures": r.failures}
+                for r in rows
+            ]
+        }
+    )  # fmt: skip

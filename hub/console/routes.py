@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub import supervision
-from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageStatusChanged, Subscription
+from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
 from hub.errors import HubError
 from hub.model import Agent, Conversation, ConversationState, Role
@@ -106,7 +106,7 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
     async for event in events:
         if socket.closed:
             break
-        if isinstance(event, (MessageAdded, MessageStatusChanged)) and _concerns(agent, event.conversation):
+        if isinstance(event, (MessageAdded, MessageChanged)) and _concerns(agent, event.conversation):
             await socket.send_json(
                 {"type": "message", "conversation_id": event.conversation.id, "message": event.message.to_json()}
             )

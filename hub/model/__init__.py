@@ -17,6 +17,7 @@ from hub.model.records import (
     iso,
 )
 from hub.model.vocabulary import (
+    AGENT_LANGUAGE,
     QUEUE_NAMES,
     SPECIAL_QUEUES,
     AgentState,
@@ -30,6 +31,7 @@ from hub.model.vocabulary import (
     Language,
     MessageStatus,
     Role,
+    TranslationStatus,
 )
 
 __all__ = [
@@ -53,6 +55,8 @@ __all__ = [
     "Language",
     "Message",
     "MessageStatus",
+    "TranslationStatus",
+    "AGENT_LANGUAGE",
     "QUEUE_NAMES",
     "Queue",
     "QuickReply",

@@ -84,6 +84,10 @@ class Message:
     created_at: datetime
     agent: str | None = None
     translation: str | None = None
+    """The other side's text: Korean for a citizen's foreign message, the agent's Korean for
+    a reply sent translated (`text` is what the citizen wrote or received)."""
+    translation_status: str | None = None
+    """translated or unavailable; None when none was called for."""
     client_id: str | None = None
     actions: tuple[QuickReply, ...] = ()
     attachments: tuple[Attachment, ...] = ()
@@ -100,6 +104,7 @@ class Message:
             "text": self.text,
             "language": self.language,
             "translation": self.translation,
+            "translation_status": self.translation_status,
             "created_at": iso(self.created_at),
             "status": self.status.value,
             "actions": [a.to_json() for a in self.actions],

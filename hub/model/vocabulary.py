@@ -83,6 +83,18 @@ class Direction(StrEnum):
     OUT = "out"
 
 
+class TranslationStatus(StrEnum):
+    """A message's machine translation (the agents work in Korean)."""
+
+    TRANSLATED = "translated"
+    UNAVAILABLE = "unavailable"
+    """The engine failed or timed out: the agent reads the original."""
+
+
+AGENT_LANGUAGE = "ko"
+"""The language agents work in; everything else is translated for them when it can be."""
+
+
 class MessageStatus(StrEnum):
     RECEIVED = "received"
     QUEUED = "queued"

@@ -677,6 +677,7 @@ function renderConvHeader() {
   claimButtonNode.textContent = conv.state === "offered" ? "수락" : "가져오기";
   renderContact();
   updateControls();
+  renderTranslationBar();
 }
 
 /* A resolved conversation is read-only: no reply, transfer or resolve. The send button also
@@ -867,12 +868,36 @@ function messageItem(message) {
     h("div", { className: "message-meta" },
       h("span", { className: "message-author" }, authorLabel(message)),
       h("time", { dateTime: message.created_at }, fmtClock(message.created_at))),
-    message.text ? h("div", { className: "message-text" }, message.text) : null,
-    message.translation ? h("div", { className: "message-translation" }, `번역: ${message.translation}`) : null,
+    ...messageBody(message),
     attachments.length
       ? h("ul", { className: "attachments" }, attachments.map((a) => h("li", {}, attachmentNode(a))))
       : null,
     outbound && message.status ? statusNode(message) : null);
+}
+
+/* The text of a message as an agent reads it. A citizen's foreign message shows its Korean
+ * translation, the original one click away; when translation failed, the original with a
+ * visible note. A reply sent translated shows what the citizen received and the agent's Korean. */
+function messageBody(message) {
+  const inbound = message.direction === "in";
+  if (inbound && message.translation) {
+    return [
+      h("div", { className: "message-text", "data-testid": "message-translation", lang: "ko" }, message.translation),
+      h("details", { className: "message-original" },
+        h("summary", { "data-testid": "show-original" }, `원문 보기 (${label("language", message.language)})`),
+        h("div", { "data-testid": "message-original", lang: message.language || "" }, message.text)),
+    ];
+  }
+  const body = message.text ? [h("div", { className: "message-text", lang: message.language || "" }, message.text)] : [];
+  if (inbound && message.translation_status === "unavailable") {
+    body.push(h("div", { className: "message-translation unavailable", "data-testid": "translation-unavailable" },
+      "번역 불가 – 원문을 표시합니다"));
+  }
+  if (!inbound && message.translation) {
+    body.push(h("div", { className: "message-translation", "data-testid": "message-korean", lang: "ko" },
+      `상담사 작성(한국어): ${message.translation}`));
+  }
+  return body;
 }
 
 /* What became of an outbound message, in words; a reason from the provider when there is one. */
@@ -954,11 +979,13 @@ async function sendReply() {
   state.sending = true;
   updateControls();
   try {
-    const message = await api("POST", convPath(id, "/messages"), { text });
+    const translate = translating();
+    const message = await api("POST", convPath(id, "/messages"), { text, translate });
     state.drafts.delete(id);
     if (state.openId === id) {
       input.value = "";
       resetSmsCounter();
+      hideTranslationPreview();
       upsertMessage(message);
     }
   } catch (err) {
@@ -967,6 +994,47 @@ async function sendReply() {
     state.sending = false;
     updateControls();
     if (!input.disabled) input.focus();
+  }
+}
+
+// ---------------------------------------------------------------- machine translation
+
+/* The translation bar shows when the hub can translate this conversation's language. It is
+ * on by default for an agent who does not speak the language, off for one who does. */
+function renderTranslationBar() {
+  const conv = state.conv;
+  const available = Boolean(conv && conv.machine_translation);
+  $("translate-bar").hidden = !available;
+  if (!available) return;
+  $("translate-language").textContent = label("language", conv.language);
+  if ($("translate-bar").dataset.conversationId !== conv.id) {
+    $("translate-bar").dataset.conversationId = conv.id;
+    $("translate-toggle").checked = !(state.agent?.languages || []).includes(conv.language);
+    hideTranslationPreview();
+  }
+}
+
+function translating() {
+  return !$("translate-bar").hidden && $("translate-toggle").checked;
+}
+
+function hideTranslationPreview() {
+  $("translate-preview").hidden = true;
+  $("translate-preview").textContent = "";
+}
+
+async function previewTranslation() {
+  const text = $("reply-input").value.trim();
+  const id = state.openId;
+  if (!text || !id) return;
+  try {
+    const preview = await api("POST", convPath(id, "/translation"), { text });
+    if (state.openId !== id) return;
+    $("translate-preview").textContent = preview.text;
+    $("translate-preview").lang = preview.language || "";
+    $("translate-preview").hidden = false;
+  } catch (err) {
+    toastError(err);
   }
 }
 
@@ -1260,6 +1328,8 @@ function bindEvents() {
   $("reply-form").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   $("reply-input").addEventListener("keydown", onReplyKeydown);
   $("reply-input").addEventListener("input", scheduleSmsCount);
+  $("reply-input").addEventListener("input", hideTranslationPreview);
+  $("translate-preview-button").addEventListener("click", previewTranslation);
   $("link-form").addEventListener("submit", linkContact);
   $("transfer-form").addEventListener("submit", transfer);
   $("resolve-form").addEventListener("submit", resolve);
