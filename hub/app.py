@@ -53,6 +53,12 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 
+def make_translator(settings: Settings, store: Store) -> Translator:
+    return Translator(
+        settings.translation_engines, store, Glossary.read(), utcnow, TranslatorSettings(zone=settings.timezone)
+    )
+
+
 def build_hub(settings: Settings) -> Hub:
     """Build every service; nothing touches the database until `open_hub`."""
     store = Store(settings.database_url)
@@ -61,9 +67,7 @@ def build_hub(settings: Settings) -> Hub:
     knowledge_base = KnowledgeBase(store, SearchTokenizer())
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
-    translator = Translator(
-        settings.translation_engines, store, Glossary.read(), utcnow, TranslatorSettings(zone=settings.timezone)
-    )
+    translator = make_translator(settings, store)
     router = Router(store, bus, bot, catalog, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(
@@ -157,15 +161,26 @@ async def index(request: web.Request) -> web.Response:
 
 def action_server(settings: Settings) -> web.Application:
     """The Rasa assistant's action server: reads the hub's knowledge base (the database the
-    hub migrated; start the hub first) and the phone directory."""
+    hub migrated; start the hub first) and the phone directory, and translates articles
+    with the hub's engines when the citizen's language has none."""
     store = Store(settings.database_url)
     knowledge_base = KnowledgeBase(store, SearchTokenizer())
-    actions = all_actions(knowledge_base, PhoneDirectory.read(), settings.bot_min_confidence, utcnow)
+    translator = make_translator(settings, store)
+    catalog = Catalog()
+    actions = all_actions(
+        knowledge_base,
+        PhoneDirectory.read(),
+        settings.bot_min_confidence,
+        utcnow,
+        translator,
+        lambda key, language: catalog.text(key, language),
+    )
     app = create_action_server(actions)
 
-    async def close_store(app: web.Application) -> AsyncIterator[None]:
+    async def close(app: web.Application) -> AsyncIterator[None]:
         yield
+        await translator.close()
         await store.close()
 
-    app.cleanup_ctx.append(close_store)
+    app.cleanup_ctx.append(close)
     return app

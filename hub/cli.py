@@ -81,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     if args.command == "actions":
-        settings = Settings.from_env(database_url=args.database, load_demo=False)
+        try:
+            engines = engine_factories(os.environ)
+        except ValueError as error:
+            print(f"dasan: {error}", file=sys.stderr)
+            return 2
+        settings = Settings.from_env(database_url=args.database, load_demo=False, translation_engines=engines)
         web.run_app(action_server(settings), host=args.host, port=args.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)

@@ -16,7 +16,16 @@ from chatbot.actions.report import report_number
 from chatbot.actions.server import create_action_server
 from chatbot.knowledge.index import Hit
 from chatbot.phone_directory import PhoneDirectory
+from hub.clock import utcnow
+from hub.i18n.catalog import Catalog
 from hub.model import Article
+from store.db import Store
+from tests.standins.libretranslate import API_KEY as LIBRE_KEY
+from tests.standins.libretranslate import LibreTranslateStandIn
+from translation.backends import LibreTranslate
+from translation.engine import EngineSettings
+from translation.glossary import Glossary
+from translation.service import Translator
 
 NOW = datetime(2026, 11, 29, 15, 30, tzinfo=UTC)  # 00:30 the next day in Seoul
 
@@ -134,3 +143,33 @@ def test_the_directory_finds_offices_in_any_language(message: str, number: str) 
 
 def test_latin_names_match_whole_words_only() -> None:
     assert PhoneDirectory.read().find("I have complaints about noise") is None
+
+
+class KoreanOnly:
+    async def search(self, query: str, language: str = "ko", limit: int = 5) -> list[Hit]:
+        article = Article("water-016", "water", "물이 안 나올 때", "계량기 밸브를 확인하세요.", (), "ko")
+        return [Hit(article, 3.0, 0.9)] if language == "ko" and query.startswith("[ko]") else []
+
+
+async def test_without_an_article_in_the_language_the_korean_one_is_translated_and_says_so(
+    database_url: str,
+) -> None:
+    store = Store(database_url)
+    await store.migrate()
+    async with LibreTranslateStandIn() as libre:
+        engine = EngineSettings(libre.base_url, LIBRE_KEY, timeout_seconds=2)
+        translator = Translator([lambda client: LibreTranslate(engine, client)], store, Glossary.read(), utcnow)
+        catalog = Catalog()
+        actions = all_actions(KoreanOnly(), PhoneDirectory.read(), 0.55, lambda: NOW, translator, catalog.text)
+        try:
+            async with TestClient(TestServer(create_action_server(actions))) as client:
+                body = call("action_answer_from_knowledge_base", "Nhà tôi không có nước", intent="faq_water")
+                body["tracker"]["slots"]["language"] = "vi"
+                result = await (await client.post("/webhook", json=body)).json()
+        finally:
+            await translator.close()
+            await store.close()
+    answer = result["responses"][0]["text"]
+    assert answer.startswith("[vi] 물이 안 나올 때\n\n계량기 밸브를 확인하세요.")
+    assert answer.endswith(f"({catalog.text('bot.machine_translated', 'vi')})")
+    assert result["responses"][2]["custom"]["dasan"]["article"] == "water-016"

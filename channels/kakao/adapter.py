@@ -50,17 +50,6 @@ CALLBACK_WINDOW_SECONDS = 55.0
 CALLBACK_TIMEOUT_SECONDS = 5.0
 _INLINE_AUTHORS = (Author.BOT, Author.SYSTEM)
 
-# Korean defaults; a `kakao.*` key in the hub's message catalogue overrides them per language.
-TEXTS = {
-    "kakao.waiting": "답변을 준비하고 있어요. 잠시만 기다려 주세요.",
-    "kakao.received": "문의가 접수되었습니다. 답변이 준비되면 다음에 메시지를 보내실 때 함께 보여 드릴게요.",
-    "kakao.forwarded": "메시지를 상담사에게 전달했습니다.",
-    "kakao.forwarded_held": "메시지를 상담사에게 전달했습니다. 상담사의 답변은 다음에 메시지를 보내실 때 함께 보여 드릴게요.",
-    "kakao.failed": "죄송합니다. 일시적인 오류로 답변을 드리지 못했습니다. 잠시 후 다시 말씀해 주세요.",
-    "kakao.more": "이어지는 메시지가 있어요. 아무 메시지나 보내 주시면 이어서 보여 드릴게요.",
-    "kakao.more_sent": "이어지는 메시지는 곧 따로 보내 드릴게요.",
-}
-
 
 def held_id(message_id: str) -> str:
     """The provider id a held message is stored with, so that it can be held again."""
@@ -208,7 +197,7 @@ class KakaoChannel:
             for action in message.actions
         ]
         if state is ConversationState.BOT:
-            label = self._hub.texts(language or "ko", "action.").get("action.ask_person") or "상담사 연결"
+            label = self._hub.texts(language or "ko", "action.")["action.ask_person"]
             quick.append(templates.quick_reply(label, label))
         replies = {reply.id for reply in answer.replies} if answer else set()
         return _Composed(
@@ -221,7 +210,7 @@ class KakaoChannel:
         return "kakao.forwarded" if self._settings.partner_url else "kakao.forwarded_held"
 
     def _text(self, key: str, language: str | None) -> str:
-        return self._hub.texts(language or "ko", "kakao.").get(key) or TEXTS[key]
+        return self._hub.texts(language or "ko", "kakao.")[key]
 
     async def _hold_again(self, messages: Sequence[Message]) -> None:
         """Held messages taken for a response that did not carry them wait for the next one."""

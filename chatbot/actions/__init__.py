@@ -19,15 +19,22 @@ from chatbot.actions.language import SetLanguage
 from chatbot.actions.report import FileReport
 from chatbot.phone_directory import PhoneDirectory
 from chatbot.turn import ArticleSearch
+from translation.service import Translator
 
 
 def all_actions(
-    knowledge: ArticleSearch, directory: PhoneDirectory, min_confidence: float, clock: Callable[[], datetime]
+    knowledge: ArticleSearch,
+    directory: PhoneDirectory,
+    min_confidence: float,
+    clock: Callable[[], datetime],
+    translator: Translator | None = None,
+    texts: Callable[[str, str], str] | None = None,
 ) -> list[Action]:
-    """Every action the domain names (chatbot/rasa/domain.yml `actions:`)."""
+    """Every action the domain names (chatbot/rasa/domain.yml `actions:`). With a translator,
+    questions without an article in the citizen's language get the Korean one translated."""
     return [
         SetLanguage(),
-        AnswerFromKnowledgeBase(knowledge, min_confidence),
+        AnswerFromKnowledgeBase(knowledge, min_confidence, translator, texts),
         FileReport(clock),
         PhoneDirectoryLookup(directory),
         Handoff(),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.signals import category_of_intent, intent_of, language_of, tell_hub
+from chatbot.knowledge.index import Hit
 from chatbot.turn import ArticleSearch
+from hub.model import AGENT_LANGUAGE
+from translation.service import Translator
 
 CATEGORY_AGREES = 0.75
 """Share of the confidence threshold an article needs when its category is the intent's."""
@@ -21,9 +25,18 @@ class AnswerFromKnowledgeBase(Action):
     I do?"). A confident answer outside the category still beats none (the classifier can
     be wrong about the category)."""
 
-    def __init__(self, knowledge: ArticleSearch, min_confidence: float) -> None:
+    def __init__(
+        self,
+        knowledge: ArticleSearch,
+        min_confidence: float,
+        translator: Translator | None = None,
+        texts: Callable[[str, str], str] | None = None,
+    ) -> None:
         self._knowledge = knowledge
         self._min_confidence = min_confidence
+        self._translator = translator
+        self._texts = texts
+        """Catalogue text by (key, language): the machine-translation notice."""
 
     def name(self) -> str:
         return "action_answer_from_knowledge_base"
@@ -33,22 +46,22 @@ class AnswerFromKnowledgeBase(Action):
     ) -> list[dict[str, Any]]:
         language = language_of(tracker)
         category = category_of_intent(intent_of(tracker))
-        hits = await self._knowledge.search(tracker.latest_message.get("text") or "", language, limit=10)
-        in_category = [hit for hit in hits if hit.article.category == category
-                       and hit.confidence >= self._min_confidence * CATEGORY_AGREES]  # fmt: skip
-        confident = [hit for hit in hits if hit.confidence >= self._min_confidence]
-        best = (in_category or confident or [None])[0]
-        if best is None:
+        question = tracker.latest_message.get("text") or ""
+        best = await self._best(question, language, category)
+        answer = f"{best.article.title}\n\n{best.article.body}" if best else None
+        if best is None and self._translates(language):
+            best, answer = await self._from_korean(question, language, category)
+        if best is None or answer is None:
             dispatcher.utter_message(response="utter_not_found")
             tell_hub(
                 dispatcher,
                 answered=False,
-                confidence=round(hits[0].confidence, 3) if hits else 0.0,
+                confidence=0.0,
                 category=category,
-                summary=f"답을 찾지 못한 질문: «{tracker.latest_message.get('text')}»",
+                summary=f"답을 찾지 못한 질문: «{question}»",
             )
             return []
-        dispatcher.utter_message(text=f"{best.article.title}\n\n{best.article.body}")
+        dispatcher.utter_message(text=answer)
         dispatcher.utter_message(response="utter_answer_more")
         tell_hub(
             dispatcher,
@@ -59,3 +72,33 @@ class AnswerFromKnowledgeBase(Action):
             summary=best.article.title,
         )
         return []
+
+    async def _best(self, question: str, language: str, category: str | None) -> Hit | None:
+        hits = await self._knowledge.search(question, language, limit=10)
+        in_category = [hit for hit in hits if hit.article.category == category
+                       and hit.confidence >= self._min_confidence * CATEGORY_AGREES]  # fmt: skip
+        confident = [hit for hit in hits if hit.confidence >= self._min_confidence]
+        return (in_category or confident or [None])[0]
+
+    def _translates(self, language: str) -> bool:
+        return (
+            self._translator is not None
+            and language != AGENT_LANGUAGE
+            and self._translator.available(language, AGENT_LANGUAGE)
+            and self._translator.available(AGENT_LANGUAGE, language)
+        )
+
+    async def _from_korean(self, question: str, language: str, category: str | None) -> tuple[Hit | None, str | None]:
+        """No article in the citizen's language: search the Korean ones with the question in
+        Korean, and answer with the best one machine-translated, saying so."""
+        assert self._translator is not None and self._texts is not None
+        korean = await self._translator.translate(question, language, AGENT_LANGUAGE)
+        best = await self._best(korean.text, AGENT_LANGUAGE, category) if korean.text else None
+        if best is None:
+            return None, None
+        translated = await self._translator.translate(
+            f"{best.article.title}\n\n{best.article.body}", AGENT_LANGUAGE, language
+        )
+        if translated.text is None:
+            return None, None
+        return best, f"{translated.text}\n\n({self._texts('bot.machine_translated', language)})"

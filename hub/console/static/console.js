@@ -1300,8 +1300,15 @@ async function insertKb() {
     return;
   }
   try {
-    const article = state.kbArticle || (state.kbResults[0] && await loadArticle(state.kbResults[0].id));
+    let article = state.kbArticle || (state.kbResults[0] && await loadArticle(state.kbResults[0].id));
     if (!article) return;
+    // The citizen's own language when the article is written in it: nothing to translate.
+    const language = state.conv?.language;
+    if (language && language !== "ko" && (article.languages || []).includes(language)) {
+      article = await api("GET", `/api/v1/kb/articles/${enc(article.id)}?lang=${enc(language)}`);
+      $("translate-toggle").checked = false;
+      toast(`${label("language", language)} 안내문을 넣었습니다. 번역하지 않고 그대로 보냅니다.`);
+    }
     const input = $("reply-input");
     const before = input.value.trimEnd();
     input.value = before ? `${before}\n\n${article.body}` : article.body;
