@@ -38,6 +38,8 @@ from playwright.async_api import (
 
 from channels.sms.adapter import SMS_PATH
 from tests.standins.kakao import KakaoStandin
+from tests.standins.libretranslate import API_KEY as LIBRE_KEY
+from tests.standins.libretranslate import LibreTranslateStandIn
 from tests.standins.telegram import SECRET as TELEGRAM_SECRET
 from tests.standins.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
 from tests.standins.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
@@ -791,6 +793,95 @@ async def test_channels_statuses_sms_counter_and_contact_links(
 
     for page in (agent, citizen):
         assert await page.evaluate("typeof window.__xss") == "undefined"
+    assert watch.problems == []
+    for context in (agent_context, citizen_context):
+        await context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# A Vietnamese citizen and a Korean agent, through machine translation.
+
+
+@pytest.fixture
+async def translating_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[tuple[str, LibreTranslateStandIn]]:
+    """`dasan serve` with a LibreTranslate (the stand-in) and no wait before any agent may
+    take a foreign-language conversation."""
+    _need_chromium()
+    async with LibreTranslateStandIn() as libre:
+        port = _free_port()
+        env = {
+            "DASAN_LIBRETRANSLATE_URL": libre.base_url,
+            "DASAN_LIBRETRANSLATE_KEY": LIBRE_KEY,
+            "DASAN_FOREIGN_OVERFLOW_SECONDS": "0",
+        }
+        process, log = _start_hub(tmp_path, repo_root, port, env)
+        try:
+            await asyncio.to_thread(_wait_healthy, f"http://127.0.0.1:{port}", process, log)
+            yield f"http://127.0.0.1:{port}", libre
+        finally:
+            await asyncio.to_thread(_stop_hub, process, log)
+
+
+async def test_a_vietnamese_citizen_and_a_korean_agent_through_translation(
+    translating_hub: tuple[str, LibreTranslateStandIn], browser: Browser, tmp_path: Path
+) -> None:
+    hub_url, libre = translating_hub
+    watch = PageWatch()
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
+    with urllib.request.urlopen(f"{hub_url}/webchat/i18n/vi.json", timeout=5) as response:
+        vietnamese = json.load(response)
+
+    agent_context, agent = await _person(browser, watch, "agent")
+    await _console_login(agent, hub_url, "kim")  # Korean only, no foreign_language skill
+    await agent.get_by_test_id("presence-select").select_option("available")
+
+    # -- the citizen picks Vietnamese in the widget and writes ---------------------------
+    citizen_context, citizen = await _person(browser, watch, "citizen")
+    await citizen.goto(f"{hub_url}/webchat/")
+    await citizen.get_by_test_id("chat-launcher").click()
+    await citizen.get_by_test_id("chat-language").select_option("vi")
+    await expect(citizen.get_by_test_id("chat-send")).to_have_text(vietnamese["widget.send"])
+    question = "Xin chào, tôi muốn thuê xe đạp công cộng"
+    await _citizen_says(citizen, question)
+
+    # -- the agent is offered it, takes it, and reads it in Korean ------------------------
+    offer = agent.get_by_test_id("my-list").get_by_test_id("conversation-item")
+    await expect(offer).to_have_count(1)
+    await offer.get_by_test_id("claim-button").click()
+    await expect(agent.get_by_test_id("conversation-view")).to_be_visible()
+    citizen_message = _console_messages(agent, "citizen").first
+    await expect(citizen_message.get_by_test_id("message-translation")).to_have_text(f"[ko] {question}")
+    await expect(citizen_message.get_by_test_id("message-original")).to_be_hidden()
+    await citizen_message.get_by_test_id("show-original").click()
+    await expect(citizen_message.get_by_test_id("message-original")).to_have_text(question)
+
+    # -- the agent writes Korean, previews the Vietnamese, sends it -----------------------
+    await expect(agent.get_by_test_id("translate-bar")).to_be_visible()
+    await expect(agent.get_by_test_id("translate-toggle")).to_be_checked()
+    korean = "따릉이는 앱에서 대여하시면 됩니다"
+    await agent.get_by_test_id("reply-input").fill(korean)
+    await agent.get_by_test_id("translate-preview-button").click()
+    sent_text = "[vi] Ttareungyi는 앱에서 대여하시면 됩니다"  # the glossary kept the name
+    await expect(agent.get_by_test_id("translate-preview")).to_have_text(sent_text)
+    await agent.get_by_test_id("reply-send").click()
+    reply = _console_messages(agent, "agent").last
+    await expect(reply.locator(".message-text")).to_have_text(sent_text)
+    await expect(reply.get_by_test_id("message-korean")).to_contain_text(korean)
+
+    # -- the citizen receives Vietnamese, and never sees the Korean -----------------------
+    await expect(_chat(citizen, "agent").last).to_contain_text(sent_text)
+    assert korean not in await citizen.get_by_test_id("chat-messages").inner_text()
+
+    # -- the translator fails: the message still arrives, with the original ---------------
+    libre.fail_next(500, times=50)
+    await _citizen_says(citizen, "Cảm ơn, tôi hiểu rồi")
+    latest = _console_messages(agent, "citizen").last
+    await expect(latest.get_by_test_id("translation-unavailable")).to_be_visible(timeout=20_000)
+    await expect(latest.locator(".message-text")).to_have_text("Cảm ơn, tôi hiểu rồi")
+
+    shots.mkdir(parents=True, exist_ok=True)
+    await agent.screenshot(path=str(shots / "console-translated.png"), full_page=True)
+    await citizen.screenshot(path=str(shots / "widget-vi.png"))
     assert watch.problems == []
     for context in (agent_context, citizen_context):
         await context.close()

@@ -101,7 +101,7 @@ class ApiChannel:
             {
                 "conversation_id": conversation.id if conversation else None,
                 "state": conversation.state.value if conversation else None,
-                "messages": [m.to_json() for m in messages if m.direction is Direction.OUT],
+                "messages": [m.for_citizen() for m in messages if m.direction is Direction.OUT],
             }
         )
 

@@ -138,7 +138,7 @@ class WebchatChannel:
                     "type": "welcome",
                     "session": token,
                     "conversation": _summary(conversation) if conversation else None,
-                    "messages": [m.to_json() for m in messages if not _note_for_agents(m)],
+                    "messages": [m.for_citizen() for m in messages if not _note_for_agents(m)],
                 }
             )
             async for frame in socket:
@@ -176,13 +176,18 @@ class WebchatChannel:
         if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
             await self._error(socket, "missing_field", "Each message needs a client_id.")
             return
-        result = await self._hub.receive(Inbound(Channel.WEBCHAT, sender, text, provider_message_id=client_id))
+        language = frame.get("language")
+        if language is not None and language not in _LANGUAGES:
+            await self._error(socket, "unknown_language", f"Languages are {', '.join(sorted(_LANGUAGES))}.")
+            return
+        inbound = Inbound(Channel.WEBCHAT, sender, text, provider_message_id=client_id, language=language)
+        result = await self._hub.receive(inbound)
         if result.duplicate:
             # A resend after a reconnect: the widget needs the stored copy to settle its bubble.
             _, messages = await self._hub.history(Channel.WEBCHAT, sender)
             for message in messages:
                 if message.id == result.message_id:
-                    await socket.send_json({"type": "message", "message": message.to_json()})
+                    await socket.send_json({"type": "message", "message": message.for_citizen()})
 
     @staticmethod
     async def _error(socket: web.WebSocketResponse, code: str, message: str) -> None:
@@ -201,7 +206,7 @@ class WebchatChannel:
                         and not _note_for_agents(event.message)
                     ):
                         await self._push(
-                            event.conversation.sender, {"type": "message", "message": event.message.to_json()}
+                            event.conversation.sender, {"type": "message", "message": event.message.for_citizen()}
                         )
                     elif isinstance(event, ConversationChanged):
                         await self._on_conversation(event.conversation)

@@ -115,6 +115,12 @@ class Message:
             data["client_id"] = self.client_id
         return data
 
+    def for_citizen(self) -> dict[str, Any]:
+        """The message as the citizen's channel shows it: the agents' Korean stays inside."""
+        data = self.to_json()
+        del data["translation"], data["translation_status"]
+        return data
+
 
 @dataclass(frozen=True)
 class Conversation:

@@ -13,6 +13,10 @@
 
   const LANGUAGES = ["ko", "en", "zh", "ja", "vi", "mn"];
   const SESSION_KEY = "dasan.webchat.session";
+  const LANGUAGE_KEY = "dasan.webchat.language"; // the language the citizen picked, if any
+  // Each language by its own name, so that a citizen finds theirs without reading Korean.
+  const LANGUAGE_NAMES = { ko: "\ud55c\uad6d\uc5b4", en: "English", zh: "\u4e2d\u6587", ja: "\u65e5\u672c\u8a9e",
+    vi: "Ti\u1ebfng Vi\u1ec7t", mn: "\u041c\u043e\u043d\u0433\u043e\u043b" };
   const OPEN_KEY = "dasan.webchat.open";
   const ENDED_KEY = "dasan.webchat.ended"; // {"conversation": id, "after": last message id} the citizen closed
   const BACKOFF_MIN_MS = 500;
@@ -47,7 +51,9 @@
   // Must be read now: document.currentScript is only set while this file first runs.
   const script = document.currentScript || findScriptTag();
   const hubBase = baseUrl(script);
-  const language = pickLanguage(script);
+  // The citizen's own choice (the picker in the header) beats the page's data-language.
+  let chosenLanguage = LANGUAGES.includes(load(LANGUAGE_KEY)) ? load(LANGUAGE_KEY) : null;
+  let language = chosenLanguage || pickLanguage(script);
 
   DEFAULT_TEXTS["widget.agent_label"] = AGENT_LABELS[language] || AGENT_LABELS.ko;
   let texts = Object.assign({}, DEFAULT_TEXTS);
@@ -142,6 +148,16 @@
     return out;
   }
 
+  /* The citizen picked a language: the widget speaks it at once, and the hub is told with
+   * every message from now on (it then answers and routes in that language). */
+  function chooseLanguage(code) {
+    if (!LANGUAGES.includes(code)) return;
+    chosenLanguage = language = code;
+    save(LANGUAGE_KEY, code);
+    DEFAULT_TEXTS["widget.agent_label"] = AGENT_LABELS[code] || AGENT_LABELS.ko;
+    loadTexts();
+  }
+
   async function loadTexts() {
     try {
       const response = await fetch(`${hubBase}/webchat/i18n/${language}.json`, { credentials: "omit" });
@@ -191,6 +207,10 @@
     const title = h("h2", { className: "title", text: t("widget.title") });
     const end = h("button", { type: "button", className: "end", "data-testid": "chat-end", text: t("widget.end") });
     const close = h("button", { type: "button", className: "close", "aria-label": "\ub2eb\uae30" /* close */, text: "\u00d7" });
+    const picker = h("select", { className: "language", "data-testid": "chat-language", "aria-label": "Language" },
+      LANGUAGES.map((code) => h("option", { value: code, text: LANGUAGE_NAMES[code] })));
+    picker.value = language;
+    picker.addEventListener("change", () => chooseLanguage(picker.value));
     const status = h("div", { className: "status", "data-testid": "chat-status", role: "status", "aria-live": "polite" });
     const messages = h("ol", { className: "messages", "data-testid": "chat-messages", "aria-live": "polite" });
     const input = h("textarea", { className: "input", "data-testid": "chat-input", rows: "1",
@@ -199,7 +219,7 @@
     const form = h("form", { className: "composer" }, [input, send]);
     const panel = h("section", { id: "dasan-chat-panel", className: "panel", "data-testid": "chat-panel",
       role: "dialog", "aria-label": t("widget.title") },
-      [h("header", { className: "header" }, [title, end, close]), status, messages, form]);
+      [h("header", { className: "header" }, [title, picker, end, close]), status, messages, form]);
     panel.hidden = true;
     root.append(style, h("div", { className: "dock" }, [panel, launcher]));
 
@@ -312,9 +332,6 @@
       "data-message-id": message.id, "data-client-id": message.client_id });
     if (author === "agent") node.append(h("div", { className: "who", text: t("widget.agent_label") }));
     node.append(h("div", { className: "bubble", text: message.text == null ? "" : message.text }));
-    if (message.translation && author !== "citizen") {
-      node.append(h("div", { className: "translation", text: message.translation }));
-    }
     node.append(h("div", { className: "meta", text: timeText(message.created_at) }));
     const actions = Array.isArray(message.actions) ? message.actions : [];
     if (actions.length) node.append(actionsNode(actions));
@@ -414,7 +431,9 @@
 
   function transmit(clientId, text) {
     if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return; // flushed after the next welcome
-    ws.send(JSON.stringify({ type: "message", text, client_id: clientId }));
+    const frame = { type: "message", text, client_id: clientId };
+    if (chosenLanguage) frame.language = chosenLanguage; // an explicit choice: the hub follows it
+    ws.send(JSON.stringify(frame));
   }
 
   function flushPending() {
@@ -555,6 +574,10 @@
       padding: 4px 10px; cursor: pointer; min-height: 32px;
     }
     .close { font-size: 20px; line-height: 1; padding: 2px 10px; }
+    .language {
+      border: 1px solid rgba(255, 255, 255, .6); border-radius: 6px; background: #0b5cad; color: #fff;
+      min-height: 32px; font-size: 13px; max-width: 110px;
+    }
     .status { padding: 6px 12px; font-size: 13px; background: #fff8e6; color: #7a4b00; border-bottom: 1px solid #f3e2b8; }
     .messages {
       flex: 1; margin: 0; padding: 12px; list-style: none; overflow-y: auto;
@@ -570,7 +593,6 @@
     .msg.bot .bubble { background: #f1ecfb; border-color: #e0d5f5; border-bottom-left-radius: 4px; }
     .msg.system .bubble { background: transparent; border: 0; color: #667085; font-size: 13px; text-align: center; }
     .msg.pending .bubble { opacity: .6; }
-    .translation { font-size: 13px; color: #667085; padding: 2px 4px; white-space: pre-wrap; }
     .meta { font-size: 11px; color: #8a94a6; padding: 0 4px; }
     .who { font-size: 12px; font-weight: 700; color: #0b5cad; padding: 0 4px 2px; }
     .actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
