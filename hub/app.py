@@ -55,7 +55,11 @@ MAX_BODY_BYTES = 256 * 1024
 
 def make_translator(settings: Settings, store: Store) -> Translator:
     return Translator(
-        settings.translation_engines, store, Glossary.read(), utcnow, TranslatorSettings(zone=settings.timezone)
+        settings.translation_engines,
+        store,
+        Glossary.read(),
+        utcnow,
+        TranslatorSettings(zone=settings.timezone, routes=settings.translation_routes),
     )
 
 

@@ -22,6 +22,7 @@ from hub.core import Hub
 from hub.errors import HubError, invalid
 from hub.privacy import MaskingFilter
 from translation.configured import engine_factories
+from translation.configured import routes as translation_routes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,31 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())
-    if args.command == "serve":
-        settings = Settings.from_env(
-            database_url=args.database, load_demo=not args.no_demo, host=args.host, port=args.port
-        )
+    if args.command in ("serve", "actions"):
         try:
-            providers = channel_factories(os.environ, settings.public_url)
-            engines = engine_factories(os.environ)
+            settings = _with_providers(args)
         except ValueError as error:
             print(f"dasan: {error}", file=sys.stderr)
             return 2
-        settings = dataclasses.replace(settings, channel_factories=providers, translation_engines=engines)
         if settings.database_url.startswith("sqlite"):
             # aiosqlite runs each statement on its own thread and hands the result back; with
             # Python's default 5 ms switch interval the event loop waits for the GIL on each.
             sys.setswitchinterval(0.0005)
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
-        return 0
-    if args.command == "actions":
-        try:
-            engines = engine_factories(os.environ)
-        except ValueError as error:
-            print(f"dasan: {error}", file=sys.stderr)
-            return 2
-        settings = Settings.from_env(database_url=args.database, load_demo=False, translation_engines=engines)
-        web.run_app(action_server(settings), host=args.host, port=args.port, print=None)
+        app = create_app(settings) if args.command == "serve" else action_server(settings)
+        web.run_app(app, host=args.host, port=args.port, print=None)
         return 0
     settings = Settings.from_env(database_url=args.database, load_demo=False)
     action: Callable[[Hub], Awaitable[None]] = {
@@ -105,6 +93,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dasan: {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
         return 2
     return 0
+
+
+def _with_providers(args: argparse.Namespace) -> Settings:
+    """Settings from the environment with the provider channels (serve) and translation
+    engines it configures; ValueError when one is configured by halves."""
+    serving = args.command == "serve"
+    settings = Settings.from_env(
+        database_url=args.database,
+        load_demo=serving and not args.no_demo,
+        host=args.host,
+        port=args.port,
+        translation_engines=engine_factories(os.environ),
+        translation_routes=translation_routes(os.environ),
+    )
+    if serving:
+        settings = dataclasses.replace(settings, channel_factories=channel_factories(os.environ, settings.public_url))
+    return settings
 
 
 async def _with_hub(settings: Settings, action: Callable[[Hub], Awaitable[None]]) -> None:

@@ -36,6 +36,8 @@ class Settings:
     """Provider channels to run: each builds its adapter from the hub (a `HubPort`)."""
     translation_engines: tuple[Callable[[Any], Any], ...] = ()
     """Machine-translation engines in order of preference (translation/configured.py)."""
+    translation_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Foreign language → the engines to ask first for it."""
     secure_cookies: bool = False
     api_channel_key: str | None = None
     # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).

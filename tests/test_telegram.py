@@ -15,11 +15,11 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from channels.base import DeliveryFailed
 from channels.telegram import TelegramChannel, TelegramSettings
-from channels.telegram.greetings import text as greeting
 from channels.telegram.outbound import keyboard_for
 from channels.telegram.settings import derived_secret
 from hub.app import create_app
 from hub.core import HUB, Hub
+from hub.i18n.catalog import Catalog
 from hub.model import Channel, Conversation, Direction, Inbound, Message, QuickReply
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
@@ -227,7 +227,7 @@ async def test_start_greets_in_the_users_language_and_stores_nothing(
     start = telegram.text_update(CHAT, "/start", language_code=language_code)
     assert (await post_update(hub_client, start)).status == 200
     sent = await telegram.wait_sent(1)
-    assert sent[0]["text"] == greeting("telegram.start", language)
+    assert sent[0]["text"] == Catalog().text("telegram.start", language)
     assert sent[0]["chat"]["id"] == CHAT
     # A retry of the same /start does not greet twice; the greeting never reaches the bot or a queue.
     assert (await post_update(hub_client, start)).status == 200

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -19,6 +20,7 @@ from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.standins.google_translate import GoogleTranslateStandIn
 from tests.standins.libretranslate import API_KEY, LibreTranslateStandIn
 from translation.backends import GoogleTranslate, LibreTranslate
+from translation.configured import engine_factories, routes
 from translation.engine import EngineSettings
 from translation.glossary import Glossary
 from translation.service import Translator, TranslatorSettings
@@ -217,3 +219,43 @@ def test_the_glossary_keeps_names_in_every_direction() -> None:
     assert glossary.apply("I live in Jung-gu, near Seoul Station", "en", "ko") == "I live in 중구, near 서울역"
     assert glossary.apply("jung-gukbap", "en", "ko") == "jung-gukbap"
     assert glossary.apply("강남역 2번 출구", "ko", "vi") == "ga Gangnam 2번 출구"
+
+
+async def test_a_route_puts_an_engine_first_for_one_language(store: Store, libre: LibreTranslateStandIn) -> None:
+    async with GoogleTranslateStandIn() as google:
+        google_settings = EngineSettings(google.base_url, google.api_key, timeout_seconds=2)
+        engines = [lambda client: GoogleTranslate(google_settings, client), libre_engine(libre)]
+        settings = TranslatorSettings(routes=routes({"DASAN_TRANSLATION_ROUTES": "vi=libretranslate"}))
+        translator = Translator(engines, store, Glossary.read(), utcnow, settings)
+        try:
+            assert (await translator.translate("Xin chào", "vi", "ko")).engine == "libretranslate"
+            assert (await translator.translate("안녕하세요", "ko", "vi")).engine == "libretranslate"
+            assert (await translator.translate("Hello", "en", "ko")).engine == "google"
+        finally:
+            await translator.close()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DASAN_TRANSLATION_ROUTES": "vi=deepl"},
+        {"DASAN_TRANSLATION_ROUTES": "xx=google"},
+        {"DASAN_TRANSLATION_ROUTES": "vi"},
+        {"DASAN_PAPAGO_KEY_ID": "id-only"},
+        {"DASAN_TRANSLATION_ORDER": "papago,babelfish"},
+    ],
+)
+def test_a_half_configured_translation_is_refused_with_a_reason(env: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="DASAN_"):
+        engine_factories(env)
+        routes(env)
+
+
+async def test_engines_come_in_the_configured_order() -> None:
+    env = {"DASAN_LIBRETRANSLATE_URL": "http://127.0.0.1:5000", "DASAN_GOOGLE_TRANSLATE_KEY": "key"}
+    async with aiohttp.ClientSession() as client:
+        default = [make(client).name for make in engine_factories(env)]
+        chosen = [make(client).name for make in engine_factories(env | {"DASAN_TRANSLATION_ORDER": "libretranslate"})]
+    assert default == ["google", "libretranslate"]  # Papago first when set, then Google
+    assert chosen == ["libretranslate"]
+    assert engine_factories({}) == ()

@@ -16,6 +16,7 @@ from translation.backends.papago import Papago
 from translation.engine import EngineFactory, EngineSettings
 
 DEFAULT_ORDER = ("papago", "google", "libretranslate")
+LANGUAGES = ("en", "zh", "ja", "vi", "mn")
 
 
 def engine_factories(env: Mapping[str, str]) -> tuple[EngineFactory, ...]:
@@ -41,3 +42,16 @@ def engine_factories(env: Mapping[str, str]) -> tuple[EngineFactory, ...]:
     if unknown:
         raise ValueError(f"DASAN_TRANSLATION_ORDER names unknown engines: {', '.join(unknown)}")
     return tuple(configured[name] for name in order if name in configured)
+
+
+def routes(env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """`DASAN_TRANSLATION_ROUTES="mn=google;vi=papago,google"`: the engines to ask first for
+    a language (with Korean, both ways); ValueError on a malformed value."""
+    found: dict[str, tuple[str, ...]] = {}
+    for part in filter(None, (p.strip() for p in env.get("DASAN_TRANSLATION_ROUTES", "").split(";"))):
+        language, _, names = part.partition("=")
+        engines = tuple(name.strip() for name in names.split(",") if name.strip())
+        if language.strip() not in LANGUAGES or not engines or set(engines) - set(DEFAULT_ORDER):
+            raise ValueError(f"DASAN_TRANSLATION_ROUTES: cannot read {part!r} (e.g. mn=google;vi=papago,google)")
+        found[language.strip()] = engines
+    return found

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from hub.model import AGENT_LANGUAGE
 from store import translations as cache
 from store.db import Store
 from translation.engine import Engine, EngineFactory, TranslationFailed
@@ -39,6 +40,9 @@ class TranslatorSettings:
     """Tries per engine for an error that may pass (timeout, 5xx, rate limit)."""
     zone: ZoneInfo = ZoneInfo("Asia/Seoul")
     """The city's time zone: usage is counted per city day."""
+    routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Foreign language → engine names to ask first for it (both directions with Korean);
+    engines not named follow in the general order."""
 
 
 class Translator:
@@ -85,7 +89,7 @@ class Translator:
         """`text` in `target`; never raises and never takes longer than the deadline."""
         if source == target or not text.strip():
             return Translation(text)
-        engines = [engine for engine in self._engines if engine.supports(source, target)]
+        engines = self._engines_for(source, target)
         if not engines:
             return Translation(None, error=f"no translation engine for {source}→{target}")
         digest = hashlib.sha256(text.encode()).hexdigest()
@@ -98,6 +102,14 @@ class Translator:
                 return await self._ask(engines, text, source, target, digest)
         except TimeoutError:
             return Translation(None, error=f"no translation within {self.settings.deadline_seconds:g} s")
+
+    def _engines_for(self, source: str, target: str) -> list[Engine]:
+        """The engines that translate the pair, the ones routed for its foreign language first."""
+        foreign = target if source == AGENT_LANGUAGE else source
+        preferred = self.settings.routes.get(foreign, ())
+        engines = [engine for engine in self._engines if engine.supports(source, target)]
+        rank = {name: position for position, name in enumerate(preferred)}
+        return sorted(engines, key=lambda engine: rank.get(engine.name, len(rank)))  # stable: general order
 
     async def _ask(self, engines: list[Engine], text: str, source: str, target: str, digest: str) -> Translation:
         prepared = self._glossary.apply(text, source, target)

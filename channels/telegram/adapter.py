@@ -22,7 +22,6 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 
 from channels.base import Delivered, DeliveryFailed, HubPort
-from channels.telegram import greetings
 from channels.telegram.inbound import CitizenMessage, StartCommand, read_update
 from channels.telegram.outbound import MAX_TEXT, failure_from, keyboard_for, retry_after
 from channels.telegram.settings import WEBHOOK_PATH, TelegramSettings
@@ -136,7 +135,9 @@ class TelegramChannel:
         # Sent straight to Telegram, not through the hub: HubPort offers no outbound of its
         # own, and a greeting is the channel's welcome (like the widget's), not a conversation.
         try:
-            await self.bot.send_message(chat_id=start.chat_id, text=greetings.text("telegram.start", start.language))
+            await self.bot.send_message(
+                chat_id=start.chat_id, text=self._hub.texts(start.language or "ko", "telegram.")["telegram.start"]
+            )
         except TelegramError as error:
             log.warning("greeting Telegram chat %s failed: %s", start.chat_id, error)
 

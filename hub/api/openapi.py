@@ -8,7 +8,16 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from channels.api.adapter import InboundBody
-from hub.api.conversations import CorrectionBody, FlagBody, LinkBody, ReplyBody, ResolveBody, SegmentsBody, TransferBody
+from hub.api.conversations import (
+    CorrectionBody,
+    FlagBody,
+    LinkBody,
+    ReplyBody,
+    ResolveBody,
+    SegmentsBody,
+    TransferBody,
+    TranslationBody,
+)
 from hub.api.session import LoginBody, PresenceBody
 from hub.api.supervision import QueueBody
 
@@ -35,7 +44,14 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/conversations/{id}/messages", "A conversation's messages", None, True),
     ("get", "/api/v1/conversations/{id}/events", "Why the conversation went where it went", None, True),
     ("post", "/api/v1/conversations/{id}/claim", "Accept an offer or take from a queue", None, True),
-    ("post", "/api/v1/conversations/{id}/messages", "Reply to the citizen", ReplyBody, True),
+    (
+        "post",
+        "/api/v1/conversations/{id}/messages",
+        "Reply to the citizen (translate: send the Korean machine-translated)",
+        ReplyBody,
+        True,
+    ),
+    ("post", "/api/v1/conversations/{id}/translation", "Preview a reply's machine translation", TranslationBody, True),
     ("post", "/api/v1/conversations/{id}/transfer", "Transfer to a queue or an agent", TransferBody, True),
     ("post", "/api/v1/conversations/{id}/resolve", "Resolve with a disposition", ResolveBody, True),
     ("post", "/api/v1/conversations/{id}/flag", "Record an abuse incident", FlagBody, True),
@@ -49,6 +65,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/kb/search", "Search the knowledge base (?q=&lang=&limit=)", None, True),
     ("get", "/api/v1/kb/articles/{id}", "One knowledge-base article in one language (?lang=ko)", None, True),
     ("get", "/api/v1/stats/summary", "Statistics (?from=YYYY-MM-DD&to=YYYY-MM-DD, supervisor)", None, True),
+    ("get", "/api/v1/translation/usage", "Machine translation per engine and day (?from=&to=, supervisor)", None, True),
 ]
 
 ERROR = {
