@@ -22,6 +22,10 @@ class Office:
     def name_in(self, language: str) -> str:
         return (self.names.get(language) or self.names["ko"])[0]
 
+    def aliases(self) -> list[str]:
+        """Every name of the office, in every language."""
+        return [alias for names in self.names.values() for alias in names]
+
 
 def _folded(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -40,12 +44,9 @@ class PhoneDirectory:
 
     def __init__(self, offices: list[Office]) -> None:
         self._offices = offices
-        aliases = {(_folded(alias), office.id): office for office in offices for names in office.names.values()
-                   for alias in names}  # fmt: skip
-        self._aliases = [
-            (_pattern(alias), office)
-            for (alias, _), office in sorted(aliases.items(), key=lambda item: -len(item[0][0]))
-        ]
+        names = {(_folded(alias), office.id): office for office in offices for alias in office.aliases()}
+        longest_first = sorted(names.items(), key=lambda item: -len(item[0][0]))  # 마포구청 before 마포구
+        self._aliases = [(_pattern(alias), office) for (alias, _), office in longest_first]
 
     @classmethod
     def read(cls, path: Path = DEMO_DIRECTORY) -> PhoneDirectory:

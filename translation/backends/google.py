@@ -31,17 +31,13 @@ when present), and the exact message for more than 128 segments (any 400 is fina
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 
+from translation.backends.http import Answer, post
+from translation.backends.http import texts as texts_for
 from translation.engine import EngineSettings, TranslationFailed
 
 log = logging.getLogger(__name__)
@@ -55,13 +51,6 @@ RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "d
 _KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED"})
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: Any
-    retry_after: float | None
-
-
 class GoogleTranslate:
     """Google Cloud Translation Basic (v2); all six hub languages."""
 
@@ -71,7 +60,6 @@ class GoogleTranslate:
         self._settings = settings
         self._session = session
         self._url = (settings.url or DEFAULT_URL).rstrip("/") + "/language/translate/v2"
-        self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
 
     def supports(self, source: str, target: str) -> bool:
         return source in CODES and target in CODES
@@ -93,24 +81,17 @@ class GoogleTranslate:
             data = answer.body.get("data") if isinstance(answer.body, dict) else None
             items = data.get("translations") if isinstance(data, dict) else None
             chunk_translated = [item.get("translatedText") for item in items or () if isinstance(item, dict)]
-            if not _texts(chunk_translated, len(chunk)):
+            if not texts_for(chunk_translated, len(chunk)):
                 raise TranslationFailed("Google Translate answered 200 without one translation per text")
             translated.extend(chunk_translated)
         return translated
 
-    async def _post(self, body: dict[str, Any]) -> _Answer:
+    async def _post(self, body: dict[str, Any]) -> Answer:
         params = {"key": self._settings.key or ""}
-        try:
-            async with self._session.post(self._url, params=params, json=body, timeout=self._timeout) as response:
-                return _Answer(response.status, _json(await response.read()), _retry_after(response.headers))
-        except TimeoutError:
-            reason = f"Google Translate did not answer within {self._settings.timeout_seconds:g} s"
-            raise TranslationFailed(reason, retryable=True) from None
-        except (aiohttp.ClientError, OSError) as error:
-            reason = self._masked(f"Google Translate unreachable: {type(error).__name__}: {error}")
-            raise TranslationFailed(reason, retryable=True) from None
+        return await post(self._session, self._url, "Google Translate", self._settings.timeout_seconds,
+                          self._masked, params=params, json=body)  # fmt: skip
 
-    def _failure(self, answer: _Answer) -> TranslationFailed:
+    def _failure(self, answer: Answer) -> TranslationFailed:
         """Google's error as the hub needs it: quotas, 429 and 5xx are retried, other 4xx are final."""
         error = answer.body.get("error") if isinstance(answer.body, dict) else None
         error = error if isinstance(error, dict) else {}
@@ -140,33 +121,3 @@ def _reasons(error: dict[str, Any]) -> set[str]:
             if isinstance(item, dict) and isinstance(item.get("reason"), str):
                 found.add(item["reason"])
     return found
-
-
-def _texts(value: Any, count: int) -> bool:
-    return isinstance(value, list) and len(value) == count and all(isinstance(text, str) for text in value)
-
-
-def _json(raw: bytes) -> Any:
-    """The body as JSON, or None (a proxy's HTML error page, an empty body)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """`Retry-After` in seconds from now, whether given as seconds or as an HTTP date."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None

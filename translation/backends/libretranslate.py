@@ -26,29 +26,18 @@ present.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 
+from translation.backends.http import Answer, post
+from translation.backends.http import texts as texts_for
 from translation.engine import EngineSettings, TranslationFailed
 
 log = logging.getLogger(__name__)
 
 HUB_LANGUAGES = ("ko", "en", "zh", "ja", "vi", "mn")
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: Any
-    retry_after: float | None
 
 
 class LibreTranslate:
@@ -62,7 +51,6 @@ class LibreTranslate:
         self._settings = settings
         self._session = session
         self._url = settings.url.rstrip("/") + "/translate"
-        self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
         self._codes = {code: code for code in HUB_LANGUAGES} | {"zh": chinese}
 
     def supports(self, source: str, target: str) -> bool:
@@ -85,23 +73,15 @@ class LibreTranslate:
         if answer.status != 200:
             raise _failure(answer)
         translated = answer.body.get("translatedText") if isinstance(answer.body, dict) else None
-        if not _texts(translated, len(texts)):
+        if not texts_for(translated, len(texts)):
             raise TranslationFailed("LibreTranslate answered 200 without one translatedText per text")
         return translated
 
-    async def _post(self, body: dict[str, Any]) -> _Answer:
-        try:
-            async with self._session.post(self._url, json=body, timeout=self._timeout) as response:
-                return _Answer(response.status, _json(await response.read()), _retry_after(response.headers))
-        except TimeoutError:
-            reason = f"LibreTranslate did not answer within {self._settings.timeout_seconds:g} s"
-            raise TranslationFailed(reason, retryable=True) from None
-        except (aiohttp.ClientError, OSError) as error:
-            reason = f"LibreTranslate unreachable: {type(error).__name__}: {error}"
-            raise TranslationFailed(reason, retryable=True) from None
+    async def _post(self, body: dict[str, Any]) -> Answer:
+        return await post(self._session, self._url, "LibreTranslate", self._settings.timeout_seconds, json=body)
 
 
-def _failure(answer: _Answer) -> TranslationFailed:
+def _failure(answer: Answer) -> TranslationFailed:
     """LibreTranslate's error as the hub needs it: 429 and 5xx are retried, other 4xx are final."""
     message = answer.body.get("error") if isinstance(answer.body, dict) else None
     reason = f"LibreTranslate answered HTTP {answer.status}" + (f": {message}" if message else "")
@@ -110,33 +90,3 @@ def _failure(answer: _Answer) -> TranslationFailed:
     if answer.status == 403:
         log.error("LibreTranslate refused the hub (%s); check the engine's API key", reason)
     return TranslationFailed(reason)
-
-
-def _texts(value: Any, count: int) -> bool:
-    return isinstance(value, list) and len(value) == count and all(isinstance(text, str) for text in value)
-
-
-def _json(raw: bytes) -> Any:
-    """The body as JSON, or None (a proxy's HTML error page, an empty body)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """`Retry-After` in seconds from now, whether given as seconds or as an HTTP date."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -34,17 +34,12 @@ Not confirmed from the documentation: whether NCP's gateway sends `Retry-After` 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 
+from translation.backends.http import Answer, post
 from translation.engine import EngineSettings, TranslationFailed
 
 log = logging.getLogger(__name__)
@@ -60,13 +55,6 @@ PAIRS = frozenset(_PAIRS | {(target, source) for source, target in _PAIRS})
 """The hub's language pairs Papago translates, both ways."""
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: Any
-    retry_after: float | None
-
-
 class Papago:
     """Papago on NAVER Cloud Platform; no Mongolian, and not between Chinese and Vietnamese."""
 
@@ -76,7 +64,6 @@ class Papago:
         self._settings = settings
         self._session = session
         self._url = (settings.url or DEFAULT_URL).rstrip("/") + "/nmt/v1/translation"
-        self._timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
 
     def supports(self, source: str, target: str) -> bool:
         return (source, target) in PAIRS or (source == target and source in CODES)
@@ -116,23 +103,17 @@ class Papago:
             raise TranslationFailed("Papago answered 200 without message.result.translatedText")
         return translated
 
-    async def _post(self, form: dict[str, str]) -> _Answer:
+    async def _post(self, form: dict[str, str]) -> Answer:
         headers = {
             "X-NCP-APIGW-API-KEY-ID": self._settings.key or "",
             "X-NCP-APIGW-API-KEY": self._settings.secret or "",
         }
-        try:
-            async with self._session.post(self._url, data=form, headers=headers, timeout=self._timeout) as response:
-                return _Answer(response.status, _json(await response.read()), _retry_after(response.headers))
-        except TimeoutError:
-            reason = f"Papago did not answer within {self._settings.timeout_seconds:g} s"
-            raise TranslationFailed(reason, retryable=True) from None
-        except (aiohttp.ClientError, OSError) as error:
-            reason = f"Papago unreachable: {type(error).__name__}: {error}"
-            raise TranslationFailed(reason, retryable=True) from None
+        return await post(
+            self._session, self._url, "Papago", self._settings.timeout_seconds, data=form, headers=headers
+        )
 
 
-def _failure(answer: _Answer) -> TranslationFailed:
+def _failure(answer: Answer) -> TranslationFailed:
     """Papago's error as the hub needs it: 429 and 5xx are retried, other 4xx are final."""
     code, message = _error_of(answer.body)
     reason = f"Papago answered HTTP {answer.status}" + (f", error {code}" if code else "")
@@ -152,29 +133,3 @@ def _error_of(body: Any) -> tuple[str | None, str | None]:
     code = error.get("errorCode")
     message = error.get("message") or error.get("errorMessage")
     return (str(code) if code is not None else None), (str(message) if message else None)
-
-
-def _json(raw: bytes) -> Any:
-    """The body as JSON, or None (a proxy's HTML error page, an empty body)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """`Retry-After` in seconds from now, whether given as seconds or as an HTTP date."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
