@@ -193,12 +193,13 @@ class Router:
                 failures=row.bot_failures,
             )
         if plan.step is Step.NOT_FOUND:
+            # The bot's own words when it has some (Rasa: "not something 120 handles").
             replies.append(
                 await store.add_outbound(
                     session,
                     row,
                     Author.BOT,
-                    self._catalog.text("bot.not_found", language),
+                    (turn.text if turn and turn.text else None) or self._catalog.text("bot.not_found", language),
                     now,
                     in_reply_to=inbound.id,
                     actions=ask_person,

@@ -197,6 +197,21 @@ async def test_the_assistants_handoff_lands_in_the_right_queue_with_its_summary(
     assert len(await _events(client, handoff["conversation_id"], "bot_answered")) == 1
 
 
+async def test_two_questions_it_cannot_answer_hand_over_with_what_was_asked(client: TestClient) -> None:
+    sender = "unanswered-en"
+    first = await citizen_says(client, sender, "what is the weather like on Mars today?", language="en")
+    assert first["state"] == "bot"
+    assert first["replies"][0]["text"] in (RESPONSES["utter_out_of_scope"]["en"], RESPONSES["utter_not_found"]["en"])
+    second = await citizen_says(client, sender, "can you recommend a good pizza recipe?", language="en")
+    assert second["state"] == "queued"
+    conversation = await _conversation(client, second["conversation_id"])
+    assert (conversation["queue"], conversation["language"]) == ("foreign_language", "en")
+    [handed] = await _events(client, second["conversation_id"], "handed_off")
+    assert handed["data"]["reason"] == "the bot failed twice"
+    failures = await _events(client, second["conversation_id"], "bot_failed")
+    assert [e["actor"] for e in failures] == ["bot:rasa", "bot:rasa"]
+
+
 async def test_a_phone_number_comes_from_the_directory(client: TestClient) -> None:
     answer = await citizen_says(client, "directory-ko", "외국인종합안내센터 전화번호 알려 주세요", language="ko")
     assert "1345" in answer["replies"][0]["text"]
