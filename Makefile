@@ -25,8 +25,8 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-# `bot` first: the Rasa tests start the trained model (the first time installs Rasa and trains).
-test: $(STAMP) browser bot
+# `bot-model` first: the Rasa tests start the trained model (the first time installs Rasa and trains).
+test: $(STAMP) browser bot-model
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/langid.py
 
-bench-bot: $(STAMP) bot
+bench-bot: $(STAMP) bot-model
 	$(BIN)/python bench/bot_turn.py
 
 clean:

@@ -1,7 +1,7 @@
 """A bot turn through the hub against the same turn sent to Rasa directly, and the
 assistant's held-out intent accuracy per language, in one run.
 
-Starts the action server and Rasa (the model `make bot` trained) and the hub in this
+Starts the action server and Rasa (the model `make bot-model` trained) and the hub in this
 process on a fresh SQLite database with the demo knowledge base. Each round sends the same
 question twice, to a new citizen each time: once to Rasa's REST channel, once to the hub's
 API channel (which stores it, identifies the language, routes, asks Rasa, stores and queues
@@ -147,7 +147,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     if not (rasa_executable().exists() and RASA_MODEL.exists()):
-        print("bot_turn.py: Rasa is not prepared; run `make bot` first", file=sys.stderr)
+        print("bot_turn.py: Rasa is not prepared; run `make bot-model` first", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="dasan-bench-") as folder:
         asyncio.run(measure(args.rounds, Path(folder)))

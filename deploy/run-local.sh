@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make run`: the hub at once, with the built-in knowledge bot. When `make bot` has
+# `make run`: the hub at once, with the built-in knowledge bot. When `make bot-model` has
 # prepared Rasa (its virtualenv and a trained model), the action server and Rasa start
 # beside it; the hub follows Rasa's health check and hands it the conversations as soon
-# as the model is loaded (about a minute), without a restart. Ctrl-C stops all three.
+# as the model is loaded (about a minute), without a restart. Ctrl-C stops them all.
+# `--assistant-only` (`make bot`): Rasa and the action server without the hub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,12 @@ HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8080}"
 RASA_DIR=chatbot/rasa
 RASA="$(realpath -m "${RASA_VENV:-$RASA_DIR/.venv}")/bin/rasa"
 MODEL="$RASA_DIR/models/dasan.tar.gz"
+HUB=yes
+[[ "${1:-}" == "--assistant-only" ]] && HUB=no
 
 if [[ ! -x "$RASA" || ! -f "$MODEL" ]]; then
-  echo "Rasa is not prepared (\`make bot\` prepares it): the built-in knowledge bot answers, in Korean."
+  [[ $HUB == no ]] && { echo "Rasa is not prepared: run \`make bot-model\` first." >&2; exit 1; }
+  echo "Rasa is not prepared (\`make bot-model\` prepares it): the built-in knowledge bot answers, in Korean."
   exec .venv/bin/dasan serve --host "$HOST" --port "$PORT"
 fi
 
@@ -22,7 +26,9 @@ stop() { kill "${children[@]}" 2>/dev/null || true; wait; }
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-.venv/bin/dasan serve --host "$HOST" --port "$PORT" & children+=($!)
+if [[ $HUB == yes ]]; then
+  .venv/bin/dasan serve --host "$HOST" --port "$PORT" & children+=($!)
+fi
 .venv/bin/dasan actions --host 127.0.0.1 --port 5055 & children+=($!)
 (
   cd "$RASA_DIR"
@@ -30,5 +36,5 @@ trap 'exit 130' INT TERM
   exec "$RASA" run --enable-api -i 127.0.0.1 -p "${DASAN_RASA_URL##*:}" \
     --model models/dasan.tar.gz --endpoints endpoints.yml --credentials credentials.yml
 ) & children+=($!)
-echo "Rasa is loading its model; until it answers, the built-in knowledge bot does."
+echo "Rasa is loading its model (about a minute); until it answers, the built-in knowledge bot does."
 wait -n  # one of them stopped: stop the others too

@@ -47,7 +47,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def assistant(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Service]]:
     if not (rasa_executable().exists() and RASA_MODEL.exists()):
-        pytest.fail("Rasa is not prepared: run `make bot` (make test does it first)")
+        pytest.fail("Rasa is not prepared: run `make bot-model` (make test does it first)")
     folder = tmp_path_factory.mktemp("services")
     actions = action_server(database_url, folder)
     rasa = rasa_server(actions.url, folder)

@@ -1,7 +1,8 @@
 # Rasa 3.6 project in chatbot/rasa. The top Makefile includes this fragment:
 #     include chatbot/rasa/rasa.mk
-# Targets: bot (install Rasa in its own Python 3.10 virtualenv + train), bot-eval (held-out
-# intent accuracy per language), bot-run (Rasa server for the hub on 127.0.0.1:5005).
+# Targets: bot-model (install Rasa in its own Python 3.10 virtualenv + train), bot (bot-model,
+# then Rasa on 127.0.0.1:5005 and the hub's action server on 127.0.0.1:5055), bot-eval
+# (held-out intent accuracy per language), bot-run (Rasa alone).
 # Rasa never enters the hub's .venv: it needs Python <= 3.10 and pins aiohttp < 3.9.
 
 RASA_DIR := chatbot/rasa
@@ -13,7 +14,7 @@ RASA_MODEL := $(RASA_DIR)/models/dasan.tar.gz
 RASA_SOURCES := $(RASA_DIR)/config.yml $(RASA_DIR)/domain.yml \
 	$(wildcard $(RASA_DIR)/data/*.yml $(RASA_DIR)/data/nlu/*.yml $(RASA_DIR)/dasan_nlu/*.py)
 
-.PHONY: bot bot-setup bot-train bot-eval bot-run
+.PHONY: bot bot-model bot-setup bot-train bot-eval bot-run
 
 $(RASA_STAMP): $(RASA_DIR)/setup.sh
 	RASA_VENV=$(abspath $(RASA_VENV)) bash $(RASA_DIR)/setup.sh
@@ -24,7 +25,13 @@ $(RASA_MODEL): $(RASA_STAMP) $(RASA_SOURCES)
 	RASA_VENV=$(abspath $(RASA_VENV)) bash $(RASA_DIR)/train.sh
 
 # Install (once) and train (when the project changed).
-bot: $(RASA_MODEL)
+bot-model: $(RASA_MODEL)
+
+# Prepare, then serve the assistant: Rasa and the action server, until Ctrl-C. The hub
+# (`make run` in another terminal, or on its own: it starts both itself) switches to Rasa
+# once the model is loaded.
+bot: $(RASA_MODEL) $(STAMP)
+	bash deploy/run-local.sh --assistant-only
 
 # Retrain even if nothing changed.
 bot-train: $(RASA_STAMP)
