@@ -16,15 +16,15 @@ The messages for a missing `q`/`target` and for too many segments are approximat
 
 from __future__ import annotations
 
-import asyncio
 import html
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from tests.standins.server import LocalServer
+from tests.standins.server import TranslatorStandIn, json_object, retry_after_header
 
 API_KEY = "AIzaSy" + "D" * 27 + "dasan1"  # 39 characters, like Google's keys
 MAX_SEGMENTS = 128
@@ -47,7 +47,7 @@ def _error(
     grpc_status: str | None,
     message: str,
     reason: str,
-    retry_after: str | None = None,
+    retry_after: float | str | None = None,
     details: list[dict[str, Any]] | None = None,
 ) -> web.Response:
     """Google's JSON error (`status` is left out, as in older 403 quota answers, when None)."""
@@ -61,8 +61,7 @@ def _error(
         error["status"] = grpc_status
     if details:
         error["details"] = details
-    headers = {"Retry-After": retry_after} if retry_after is not None else None
-    return web.json_response({"error": error}, status=status, headers=headers)
+    return web.json_response({"error": error}, status=status, headers=retry_after_header(retry_after))
 
 
 def _key_invalid() -> web.Response:
@@ -77,56 +76,14 @@ def _key_invalid() -> web.Response:
 
 
 @dataclass
-class _Fault:
-    status: int
-    grpc_status: str | None
-    message: str
-    reason: str
-    times: int
-    retry_after: str | None = None
-    delay: float = 0.0
-
-
-@dataclass
-class GoogleTranslateStandIn:
-    """Cloud Translation v2 on 127.0.0.1; `async with` starts and stops it."""
+class GoogleTranslateStandIn(TranslatorStandIn):
+    """Cloud Translation v2 on 127.0.0.1; `async with` starts and stops it, and `base_url` is what
+    replaces https://translation.googleapis.com in the engine. `received` holds request bodies."""
 
     api_key: str = API_KEY
-    requests: int = 0
-    """Every POST to /language/translate/v2, answered or not."""
-    characters: int = 0
-    """Characters of the texts translated (what Google bills)."""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    """The bodies of the requests translated."""
-    _faults: list[_Fault] = field(default_factory=list)
-    _server: LocalServer = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._server = LocalServer(self._routes)
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop listening: the engine then meets a refused connection."""
-        await self._server.stop()
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/language/translate/v2", self._translate)
-
-    async def __aenter__(self) -> GoogleTranslateStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """What replaces https://translation.googleapis.com in the engine."""
-        return self._server.url
 
     # -- behaviour ---------------------------------------------------------------------
 
@@ -154,9 +111,8 @@ class GoogleTranslateStandIn:
                 "userRateLimitExceeded": "User Rate Limit Exceeded",
                 "dailyLimitExceeded": "Daily Limit Exceeded",
             }[reason]
-        header = str(retry_after) if retry_after is not None else None
-        fault = _Fault(status, grpc_status, message or default_message, reason or default_reason, times, header)
-        self._faults.append(fault)
+        message, reason = message or default_message, reason or default_reason
+        self._fail_next(times, partial(_error, status, grpc_status, message, reason, retry_after))
 
     def rate_limit_next(self, times: int = 1, retry_after: float | str = 30, status: int = 429) -> None:
         """Answer the next `times` requests with a quota error and a Retry-After: 429
@@ -164,23 +120,12 @@ class GoogleTranslateStandIn:
         reason = "userRateLimitExceeded" if status == 403 else None
         self.fail_next(status, times, reason=reason, retry_after=retry_after)
 
-    def stall_next(self, seconds: float, times: int = 1) -> None:
-        """Hold the next `times` requests for `seconds` before answering (a slow Google)."""
-        self._faults.append(_Fault(0, None, "", "", times, delay=seconds))
-
     # -- the API -----------------------------------------------------------------------
 
     async def _translate(self, request: web.Request) -> web.Response:
         self.requests += 1
-        if self._faults:
-            fault = self._faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.pop(0)
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            else:
-                return _error(fault.status, fault.grpc_status, fault.message, fault.reason, fault.retry_after)
+        if (fault := await self._injected_fault()) is not None:
+            return fault
         key = request.query.get("key") or request.headers.get("X-Goog-Api-Key", "")
         if not key:
             return _error(403, "PERMISSION_DENIED", "The request is missing a valid API key.", "forbidden")
@@ -199,8 +144,7 @@ class GoogleTranslateStandIn:
             return _error(400, "INVALID_ARGUMENT", "Invalid Value", "invalid")
         if len(texts) > MAX_SEGMENTS:
             return _error(400, "INVALID_ARGUMENT", "Too many text segments", "invalid")
-        self.characters += sum(len(text) for text in texts)
-        self.received.append(body)
+        self._translated(body, texts)
         escape = body.get("format", "html") != "text"
         translations = []
         for text in texts:
@@ -215,11 +159,7 @@ class GoogleTranslateStandIn:
 async def _body(request: web.Request) -> dict[str, Any] | None:
     """The request's parameters, from JSON or a form (`q` repeated for several texts)."""
     if request.content_type == "application/json":
-        try:
-            data = await request.json()
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
+        return await json_object(request)
     form = await request.post()
     body: dict[str, Any] = {key: str(value) for key, value in form.items()}
     if "q" in form:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.standins.server import LocalServer
+from tests.standins.server import StandIn
 
 TEXT_LIMIT = 1000
 MAX_OUTPUTS = 3
@@ -74,7 +74,7 @@ class PartnerMessage:
     serial_number: str | None
 
 
-class KakaoStandin:
+class KakaoStandin(StandIn):
     """Run with `async with KakaoStandin() as kakao:`; `kakao.url` is where it listens."""
 
     def __init__(self, bot_id: str = "dasan-bot-0001", callback_seconds: float = 60.0, partner_key: str = "") -> None:
@@ -85,16 +85,6 @@ class KakaoStandin:
         self.partner_messages: list[PartnerMessage] = []
         self.partner_attempts = 0
         self._partner_failures: list[int] = []
-        self._server = LocalServer(self._routes)
-        self.url = ""
-
-    async def __aenter__(self) -> KakaoStandin:
-        await self._server.start()
-        self.url = self._server.url
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._server.stop()
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/callback/{token}", self._callback)

@@ -11,13 +11,13 @@ can be told to fail, to rate-limit (429 with Retry-After) or to stall the next r
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from tests.standins.server import LocalServer
+from tests.standins.server import TranslatorStandIn, json_object, retry_after_header
 
 API_KEY = "0b6e3d4c-1200-4a11-9d20-dasan0000120"
 LANGUAGES = ("ko", "en", "zh", "ja", "vi", "mn")
@@ -29,62 +29,21 @@ def translation(text: str, target: str) -> str:
     return f"[{target}] {text}"
 
 
-def _error(status: int, message: str, retry_after: str | None = None) -> web.Response:
+def _error(status: int, message: str, retry_after: float | str | None = None) -> web.Response:
     """LibreTranslate's error shape."""
-    headers = {"Retry-After": retry_after} if retry_after is not None else None
-    return web.json_response({"error": message}, status=status, headers=headers)
+    return web.json_response({"error": message}, status=status, headers=retry_after_header(retry_after))
 
 
 @dataclass
-class _Fault:
-    status: int
-    message: str
-    times: int
-    retry_after: str | None = None
-    delay: float = 0.0
-
-
-@dataclass
-class LibreTranslateStandIn:
-    """LibreTranslate on 127.0.0.1; `async with` starts and stops it."""
+class LibreTranslateStandIn(TranslatorStandIn):
+    """LibreTranslate on 127.0.0.1; `async with` starts and stops it. `received` holds request bodies."""
 
     api_keys: tuple[str, ...] = (API_KEY,)
     """Keys the server knows; empty: a server run without `--api-keys`, open to all."""
     languages: tuple[str, ...] = LANGUAGES
-    requests: int = 0
-    """Every POST to /translate, answered or not."""
-    characters: int = 0
-    """Characters of the texts translated."""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    """The bodies of the requests translated."""
-    _faults: list[_Fault] = field(default_factory=list)
-    _server: LocalServer = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._server = LocalServer(self._routes)
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop listening: the engine then meets a refused connection."""
-        await self._server.stop()
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/translate", self._translate)
-
-    async def __aenter__(self) -> LibreTranslateStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return self._server.url
 
     # -- behaviour ---------------------------------------------------------------------
 
@@ -98,30 +57,18 @@ class LibreTranslateStandIn:
             429: "Slowdown: 60 per 1 minute",
             500: "Cannot translate text: model failed",
         }
-        header = str(retry_after) if retry_after is not None else None
-        self._faults.append(_Fault(status, message or defaults.get(status, "Error"), times, header))
+        self._fail_next(times, partial(_error, status, message or defaults.get(status, "Error"), retry_after))
 
     def rate_limit_next(self, times: int = 1, retry_after: float | str = 30) -> None:
         """Answer the next `times` requests as the rate limiter does, with a Retry-After."""
         self.fail_next(429, times, retry_after=retry_after)
 
-    def stall_next(self, seconds: float, times: int = 1) -> None:
-        """Hold the next `times` requests for `seconds` before answering (a slow server)."""
-        self._faults.append(_Fault(0, "", times, delay=seconds))
-
     # -- the API -----------------------------------------------------------------------
 
     async def _translate(self, request: web.Request) -> web.Response:
         self.requests += 1
-        if self._faults:
-            fault = self._faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.pop(0)
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            else:
-                return _error(fault.status, fault.message, fault.retry_after)
+        if (fault := await self._injected_fault()) is not None:
+            return fault
         body = await _body(request)
         if body is None:
             return _error(400, "Invalid JSON format")
@@ -144,8 +91,7 @@ class LibreTranslateStandIn:
         text_format = body.get("format") or "text"
         if text_format not in ("text", "html"):
             return _error(400, f"{text_format} format is not supported")
-        self.characters += sum(len(text) for text in texts)
-        self.received.append(body)
+        self._translated(body, texts)
         translated = [translation(text, target) for text in texts]
         return web.json_response({"translatedText": translated if isinstance(q, list) else translated[0]})
 
@@ -153,9 +99,5 @@ class LibreTranslateStandIn:
 async def _body(request: web.Request) -> dict[str, Any] | None:
     """The request's parameters, from JSON or a form, as LibreTranslate reads either."""
     if request.content_type == "application/json":
-        try:
-            data = await request.json()
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
+        return await json_object(request)
     return {key: str(value) for key, value in (await request.post()).items()}

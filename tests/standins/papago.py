@@ -14,14 +14,14 @@ or to stall the next requests.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from tests.standins.server import LocalServer
+from tests.standins.server import TranslatorStandIn, json_object, retry_after_header
 
 CLIENT_ID = "dasan120papago"
 CLIENT_SECRET = "Pz" + "0" * 38
@@ -43,58 +43,18 @@ def translation(text: str, target: str) -> str:
 
 
 @dataclass
-class _Fault:
-    status: int
-    code: str
-    message: str
-    times: int
-    retry_after: str | None = None
-    delay: float = 0.0
-
-
-@dataclass
-class PapagoStandIn:
-    """Papago Text Translation on 127.0.0.1; `async with` starts and stops it."""
+class PapagoStandIn(TranslatorStandIn):
+    """Papago Text Translation on 127.0.0.1; `async with` starts and stops it, and `base_url` is
+    what replaces https://papago.apigw.ntruss.com in the engine. `received` holds the parameters
+    (form or JSON), one text each."""
 
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
     legacy_errors: bool = False
     """Answer errors in the older flat shape `{"errorCode", "errorMessage"}`."""
-    requests: int = 0
-    """Every POST to /nmt/v1/translation, answered or not."""
-    characters: int = 0
-    """Characters of the texts translated."""
-    received: list[dict[str, str]] = field(default_factory=list)
-    """The parameters of the requests translated."""
-    _faults: list[_Fault] = field(default_factory=list)
-    _server: LocalServer = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._server = LocalServer(self._routes)
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop listening: the engine then meets a refused connection."""
-        await self._server.stop()
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/nmt/v1/translation", self._translate)
-
-    async def __aenter__(self) -> PapagoStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """What replaces https://papago.apigw.ntruss.com in the engine."""
-        return self._server.url
 
     # -- behaviour ---------------------------------------------------------------------
 
@@ -117,27 +77,23 @@ class PapagoStandIn:
             504: ("510", "Endpoint Timeout"),
         }
         default_code, default_message = defaults.get(status, ("900", "Unexpected Error"))
-        header = str(retry_after) if retry_after is not None else None
-        self._faults.append(_Fault(status, code or default_code, message or default_message, times, header))
+        code, message = code or default_code, message or default_message
+        self._fail_next(times, partial(self._error, status, code, message, retry_after))
 
     def rate_limit_next(self, times: int = 1, retry_after: float | str = 30) -> None:
         """Answer the next `times` requests as the gateway's rate limit does, with a Retry-After."""
         self.fail_next(429, times, retry_after=retry_after)
 
-    def stall_next(self, seconds: float, times: int = 1) -> None:
-        """Hold the next `times` requests for `seconds` before answering (a slow Papago)."""
-        self._faults.append(_Fault(0, "", "", times, delay=seconds))
-
     # -- the API -----------------------------------------------------------------------
 
-    def _error(self, status: int, code: str, message: str, retry_after: str | None = None) -> web.Response:
+    def _error(self, status: int, code: str, message: str, retry_after: float | str | None = None) -> web.Response:
+        """Papago's error shape, or the older flat one with `legacy_errors` (read when answering)."""
         body: dict[str, Any]
         if self.legacy_errors:
             body = {"errorMessage": message, "errorCode": code}
         else:
             body = {"error": {"errorCode": code, "message": message}}
-        headers = {"Retry-After": retry_after} if retry_after is not None else None
-        return web.json_response(body, status=status, headers=headers)
+        return web.json_response(body, status=status, headers=retry_after_header(retry_after))
 
     def _authorised(self, request: web.Request) -> bool:
         client_id = request.headers.get("X-NCP-APIGW-API-KEY-ID", "")
@@ -148,15 +104,8 @@ class PapagoStandIn:
 
     async def _translate(self, request: web.Request) -> web.Response:
         self.requests += 1
-        if self._faults:
-            fault = self._faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.pop(0)
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            else:
-                return self._error(fault.status, fault.code, fault.message, fault.retry_after)
+        if (fault := await self._injected_fault()) is not None:
+            return fault
         if not self._authorised(request):
             return self._error(401, "200", "Authentication Failed")
         params = await _params(request)
@@ -165,8 +114,7 @@ class PapagoStandIn:
         if problem is not None:
             status, code, message = problem
             return self._error(status, code, message)
-        self.characters += len(text)
-        self.received.append(params)
+        self._translated(params, [text])
         result = {"srcLangType": source, "tarLangType": target, "translatedText": translation(text, target)}
         message = {"@type": "response", "@service": "naverservice.nmt.proxy", "@version": "1.0.0", "result": result}
         return web.json_response({"message": message})
@@ -196,9 +144,6 @@ def _problem(source: str, target: str, text: str) -> tuple[int, str, str] | None
 async def _params(request: web.Request) -> dict[str, str]:
     """The request's parameters, from a form or JSON (NCP takes either)."""
     if request.content_type == "application/json":
-        try:
-            data = await request.json()
-        except ValueError:
-            return {}
-        return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+        data = await json_object(request) or {}
+        return {str(key): str(value) for key, value in data.items()}
     return {key: str(value) for key, value in (await request.post()).items()}

@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from tests.standins.server import LocalServer
+from tests.standins.server import StandIn
 
 TOKEN = "123456:TEST-stand-in-token_abcdefghijklmnop"
 SECRET = "dasan-webhook-secret_0123456789"
@@ -68,8 +68,8 @@ class _Failure:
     retry_after: int | None
 
 
-class TelegramStandIn:
-    """The Bot API for one bot token, on 127.0.0.1."""
+class TelegramStandIn(StandIn):
+    """The Bot API for one bot token, on 127.0.0.1; `async with` starts and stops it."""
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
@@ -86,30 +86,21 @@ class TelegramStandIn:
         self._update_ids = itertools.count(700_000_001)
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._users: dict[int, dict[str, Any]] = {}
-        # Long polls are woken on stop, so a short shutdown grace is enough.
-        self._server = LocalServer(lambda app: app.router.add_route("*", "/{path:.*}", self._dispatch))
 
     # -- lifecycle --------------------------------------------------------------------
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{path:.*}", self._dispatch)
 
     @property
     def base_url(self) -> str:
         """What python-telegram-bot's `base_url` takes (it appends the token)."""
-        return f"{self._server.url}/bot"
-
-    async def start(self) -> None:
-        """Listen; after the first start, on the same port again."""
-        await self._server.start()
+        return f"{self.url}/bot"
 
     async def stop(self) -> None:
-        self._arrived.set()  # let long polls answer now
-        await self._server.stop()
-
-    async def __aenter__(self) -> TelegramStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        """Wake the long polls first, so the server's short shutdown grace is enough."""
+        self._arrived.set()
+        await super().stop()
 
     # -- steering ---------------------------------------------------------------------
 
@@ -258,7 +249,7 @@ class TelegramStandIn:
             self._pending = [update for update in self._pending if update["update_id"] >= offset]
         limit = max(1, min(_int(params, "limit", 100), 100))
         deadline = time.monotonic() + max(0, _int(params, "timeout", 0))
-        while not self._pending and self._runner is not None:
+        while not self._pending and self.running:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break

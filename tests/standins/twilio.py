@@ -18,13 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from tests.standins.server import LocalServer
+from tests.standins.server import FaultyStandIn
 
 ACCOUNT_SID = "AC" + "0" * 29 + "120"  # "AC" and 32 hex digits, like Twilio's
 AUTH_TOKEN = "f" * 32
@@ -70,53 +71,18 @@ class SentMessage:
 
 
 @dataclass
-class _Fault:
-    status: int
-    code: int
-    message: str
-    times: int
-    delay: float = 0.0
-
-
-@dataclass
-class TwilioStandIn:
-    """Twilio's Messages API on 127.0.0.1; `async with` starts and stops it."""
+class TwilioStandIn(FaultyStandIn):
+    """Twilio's Messages API on 127.0.0.1; `async with` starts and stops it, and `base_url` is what
+    replaces https://api.twilio.com in the client."""
 
     account_sid: str = ACCOUNT_SID
     auth_token: str = AUTH_TOKEN
     messages: list[SentMessage] = field(default_factory=list)
     attempts: int = 0
     """Every POST to Messages.json, accepted or not."""
-    _faults: list[_Fault] = field(default_factory=list)
-    _server: LocalServer = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._server = LocalServer(self._routes)
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Listen (again) on the same port; the first start picks a free one."""
-        await self._server.start()
-
-    async def stop(self) -> None:
-        """Stop listening: the hub then meets a refused connection, as when Twilio is unreachable."""
-        await self._server.stop()
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{account_sid}/Messages.json", self._create_message)
-
-    async def __aenter__(self) -> TwilioStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """What replaces https://api.twilio.com in the client."""
-        return self._server.url
 
     # -- behaviour ---------------------------------------------------------------------
 
@@ -129,11 +95,7 @@ class TwilioStandIn:
             400: (21211, "The 'To' number is not a valid phone number."),
         }
         default_code, default_message = defaults.get(status, (status * 100, "Error"))
-        self._faults.append(_Fault(status, code or default_code, message or default_message, times))
-
-    def stall_next(self, seconds: float, times: int = 1) -> None:
-        """Hold the next `times` sends for `seconds` before answering (a slow Twilio)."""
-        self._faults.append(_Fault(0, 0, "", times, delay=seconds))
+        self._fail_next(times, partial(_error, status, code or default_code, message or default_message))
 
     async def wait_for_messages(self, count: int, timeout: float = 10.0) -> list[SentMessage]:
         """The accepted messages once there are at least `count`."""
@@ -158,15 +120,8 @@ class TwilioStandIn:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         self.attempts += 1
-        if self._faults:
-            fault = self._faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.pop(0)
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            else:
-                return _error(fault.status, fault.code, fault.message)
+        if (fault := await self._injected_fault()) is not None:
+            return fault
         if not self._authorised(request):
             return _error(401, 20003, "Authenticate")
         account_sid = request.match_info["account_sid"]
