@@ -30,7 +30,7 @@ from hub.model import (
     Role,
     TranslationStatus,
 )
-from router.router import Changes, Router, publish_messages, queue_for
+from router.router import Changes, Router, add_catalog_message, publish_messages, queue_for
 from store import agents as agent_store
 from store import conversations as store
 from store.db import Store
@@ -79,8 +79,8 @@ class Desk:
     def _joined(
         self, session: AsyncSession, row: ConversationRow, agent_name: str, now: datetime
     ) -> Awaitable[MessageRow]:
-        text = self._catalog.text("system.agent_joined", row.language, agent=agent_name)
-        return store.add_outbound(session, row, Author.SYSTEM, text, now)
+        return add_catalog_message(session, row, self._catalog, Author.SYSTEM, "system.agent_joined", now,
+                                   agent=agent_name)  # fmt: skip
 
     async def claim(self, agent: Agent, conversation_id: str) -> Conversation:
         """Accept an offer, or take a waiting conversation from its queue."""
@@ -204,8 +204,7 @@ class Desk:
             row.disposition = disposition
             store.add_event(session, row.id, EventType.RESOLVED, _actor(agent), now, disposition=disposition)
             await self._idle_from(session, row.assigned_agent_id, now)
-            text = self._catalog.text("system.resolved", row.language)
-            return [await store.add_outbound(session, row, Author.SYSTEM, text, now)]
+            return [await add_catalog_message(session, row, self._catalog, Author.SYSTEM, "system.resolved", now)]
 
         return await self._change(conversation_id, change, redispatch=True)
 

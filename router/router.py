@@ -18,6 +18,7 @@ from hub.bus import AgentChanged, ConversationChanged, EventBus, HubEvent, Messa
 from hub.clock import utcnow
 from hub.i18n.catalog import Catalog
 from hub.model import (
+    AGENT_LANGUAGE,
     AgentState,
     Author,
     Category,
@@ -25,6 +26,7 @@ from hub.model import (
     Conversation,
     ConversationState,
     EventType,
+    TranslationStatus,
 )
 from router.intents import asks_for_person
 from router.selection import choose_agent
@@ -192,24 +194,24 @@ class Router:
                 confidence=round(turn.confidence, 3),
                 failures=row.bot_failures,
             )
-        if plan.step is Step.NOT_FOUND:
-            # The bot's own words when it has some (Rasa: "not something 120 handles").
+        if plan.step is Step.NOT_FOUND and turn is not None and turn.text:
+            # The bot's own words (Rasa: "not something 120 handles").
             replies.append(
                 await store.add_outbound(
-                    session,
-                    row,
-                    Author.BOT,
-                    (turn.text if turn and turn.text else None) or self._catalog.text("bot.not_found", language),
-                    now,
-                    in_reply_to=inbound.id,
-                    actions=ask_person,
+                    session, row, Author.BOT, turn.text, now, in_reply_to=inbound.id, actions=ask_person
+                )
+            )
+        elif plan.step is Step.NOT_FOUND:
+            replies.append(
+                await add_catalog_message(
+                    session, row, self._catalog, Author.BOT, "bot.not_found", now, inbound.id, ask_person
                 )
             )
         elif plan.step is Step.HANDOFF and plan.queue:
             if plan.notice:
                 replies.append(
-                    await store.add_outbound(
-                        session, row, Author.BOT, self._catalog.text(plan.notice, language), now, in_reply_to=inbound.id
+                    await add_catalog_message(
+                        session, row, self._catalog, Author.BOT, plan.notice, now, in_reply_to=inbound.id
                     )
                 )
             store.add_event(
@@ -226,13 +228,15 @@ class Router:
         elif plan.step is Step.REMIND:
             position = await store.queue_position(session, row)
             replies.append(
-                await store.add_outbound(
+                await add_catalog_message(
                     session,
                     row,
+                    self._catalog,
                     Author.SYSTEM,
-                    self._catalog.text("system.still_queued", language, position=position),
+                    "system.still_queued",
                     now,
-                    in_reply_to=inbound.id,
+                    inbound.id,
+                    position=position,
                 )
             )
         return replies
@@ -265,13 +269,8 @@ class Router:
         await session.flush()
         position = await store.queue_position(session, row)
         store.add_event(session, row.id, EventType.QUEUED, ROUTER, now, queue=queue, position=position, reason=reason)
-        return await store.add_outbound(
-            session,
-            row,
-            Author.SYSTEM,
-            self._catalog.text("system.queued", row.language, position=position),
-            now,
-            in_reply_to=in_reply_to,
+        return await add_catalog_message(
+            session, row, self._catalog, Author.SYSTEM, "system.queued", now, in_reply_to, position=position
         )
 
     # -- agents ------------------------------------------------------------------------
@@ -385,6 +384,28 @@ class Router:
             except Exception:
                 log.exception("router sweep failed")
             await asyncio.sleep(self.settings.sweep_interval_seconds)
+
+
+async def add_catalog_message(
+    session: AsyncSession,
+    row: ConversationRow,
+    catalog: Catalog,
+    author: Author,
+    key: str,
+    now: datetime,
+    in_reply_to: int | None = None,
+    actions: list[dict[str, str]] | None = None,
+    **values: object,
+) -> MessageRow:
+    """A fixed text from the catalogue in the citizen's language; agents, who work in Korean,
+    get the Korean beside it (no engine needed: the catalogue has both)."""
+    language = row.language or AGENT_LANGUAGE
+    text = catalog.text(key, language, **values)
+    message = await store.add_outbound(session, row, author, text, now, in_reply_to=in_reply_to, actions=actions)
+    if language != AGENT_LANGUAGE:
+        message.translation = catalog.text(key, AGENT_LANGUAGE, **values)
+        message.translation_status = TranslationStatus.TRANSLATED.value
+    return message
 
 
 async def publish_messages(

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.app import create_app
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.i18n.catalog import Catalog
 from router.router import RouterSettings
 from store.db import Store
 from tests.conftest import citizen_says, hub_settings, login, wait_for
@@ -182,8 +183,14 @@ async def test_without_an_engine_foreign_conversations_wait_for_speakers(databas
             await client.get(f"/api/v1/conversations/{answer['conversation_id']}", headers=kim)
         ).json()
         assert conversation["machine_translation"] is False
-        [citizen] = [m for m in await messages_of(client, answer["conversation_id"]) if m["author"] == "citizen"]
+        messages = await messages_of(client, answer["conversation_id"])
+        [citizen] = [m for m in messages if m["author"] == "citizen"]
         assert citizen["translation_status"] is None
+        # The hub's own texts need no engine: the catalogue has them in Korean for the agent.
+        [queued] = [m for m in messages if m["author"] == "system"]
+        catalog = Catalog()
+        assert queued["text"] == catalog.text("system.queued", "mn", position=1)
+        assert queued["translation"] == catalog.text("system.queued", "ko", position=1)
         refused = await client.post(
             f"/api/v1/conversations/{answer['conversation_id']}/translation", json={"text": "안녕하세요"}, headers=kim
         )

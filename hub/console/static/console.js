@@ -894,8 +894,9 @@ function messageBody(message) {
       "번역 불가 – 원문을 표시합니다"));
   }
   if (!inbound && message.translation) {
+    const written = message.author === "agent" ? "상담사 작성(한국어)" : "한국어";
     body.push(h("div", { className: "message-translation", "data-testid": "message-korean", lang: "ko" },
-      `상담사 작성(한국어): ${message.translation}`));
+      `${written}: ${message.translation}`));
   }
   return body;
 }
