@@ -21,10 +21,12 @@ def _sqlite_pragmas(engine: AsyncEngine, immediate: bool) -> None:
         # transaction that later wants to write fails with "database is locked".
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The wait first: even the journal-mode pragma takes a lock, and another process
+        # (the action server reads this file too) may hold one at that moment.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
