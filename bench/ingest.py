@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +20,10 @@ from pathlib import Path
 import aiohttp
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tests.services import REPO, Service, free_port  # noqa: E402
+
 QUESTIONS = [
     "따릉이 대여 방법 알려주세요",
     "여권 재발급은 어디서 하나요?",
@@ -30,28 +31,6 @@ QUESTIONS = [
     "쓰레기 무단투기 신고하려고요",
     "청년수당 신청 자격이 궁금해요",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"server exited with {process.returncode}")
-            try:
-                async with session.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit("server did not become healthy")
 
 
 async def drive(url: str, senders: int, messages: int, label: str) -> dict[str, float]:
@@ -87,12 +66,6 @@ async def drive(url: str, senders: int, messages: int, label: str) -> dict[str, 
     }
 
 
-def start(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
-    )
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--senders", type=int, default=50)
@@ -103,11 +76,14 @@ async def main() -> None:
     database = args.database or f"sqlite+aiosqlite:///{work}/bench.db"
     dasan = str(Path(sys.executable).parent / "dasan")
     hub_port, bare_port = free_port(), free_port()
-    hub = start([dasan, "serve", "--port", str(hub_port), "--database", database])
-    bare = start([sys.executable, str(HERE / "bare_server.py"), str(bare_port)])
+    hub_args = [dasan, "serve", "--port", str(hub_port), "--database", database]
+    hub = Service("hub", hub_args, REPO, hub_port, "/healthz", Path(work) / "hub.log")
+    bare_args = [sys.executable, str(HERE / "bare_server.py"), str(bare_port)]
+    bare = Service("bare aiohttp", bare_args, REPO, bare_port, "/healthz", Path(work) / "bare.log")
     try:
-        await wait_healthy(f"http://127.0.0.1:{hub_port}", hub)
-        await wait_healthy(f"http://127.0.0.1:{bare_port}", bare)
+        for server in (hub, bare):
+            server.start()
+            await server.ready(timeout=60)
         # Warm both (imports, first queries, index) before measuring.
         await drive(f"http://127.0.0.1:{bare_port}", 5, 5, "warm")
         await drive(f"http://127.0.0.1:{hub_port}", 5, 5, "warm")
@@ -127,9 +103,8 @@ async def main() -> None:
             f"{hub_figures['p50_ms'] / bare_figures['p50_ms']:10.1f}{hub_figures['p99_ms'] / bare_figures['p99_ms']:10.1f}"
         )
     finally:
-        for process in (hub, bare):
-            process.terminate()
-            process.wait(timeout=10)
+        hub.kill()
+        bare.kill()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ class PhoneDirectory:
     language (a Vietnamese citizen may well write 마포구청)."""
 
     def __init__(self, offices: list[Office]) -> None:
-        self._offices = offices
         names = {(_folded(alias), office.id): office for office in offices for alias in office.aliases()}
         longest_first = sorted(names.items(), key=lambda item: -len(item[0][0]))  # 마포구청 before 마포구
         self._aliases = [(_pattern(alias), office) for (alias, _), office in longest_first]
@@ -57,9 +56,6 @@ class PhoneDirectory:
                 names = {lang: tuple(aliases) for lang, aliases in record["names"].items() if aliases}
                 offices.append(Office(record["id"], record["number"], names))
         return cls(offices)
-
-    def __len__(self) -> int:
-        return len(self._offices)
 
     def find(self, message: str) -> Office | None:
         text = _folded(message)

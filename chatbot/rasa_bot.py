@@ -9,7 +9,6 @@ filed, or that the assistant did not understand.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import aiohttp
@@ -17,7 +16,6 @@ import aiohttp
 from chatbot.turn import BotTurn
 from hub.model import Conversation, Language
 
-log = logging.getLogger(__name__)
 LANGUAGES = frozenset(language.value for language in Language)
 
 
@@ -96,6 +94,8 @@ class RasaBot:
             raise RasaUnavailable(str(error) or type(error).__name__) from error
         if not isinstance(messages, list):
             raise RasaUnavailable("Rasa's answer is not a list of messages")
+        if not messages:  # what Rasa answers when its action server is down
+            raise RasaUnavailable("Rasa answered nothing")
         return turn_from(messages)
 
     async def check(self) -> bool:

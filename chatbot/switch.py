@@ -40,7 +40,12 @@ class BotSwitch:
                 log.warning("Rasa failed on conversation %s (%s); the built-in bot answers", conversation.id, error)
         if not self._builtin.speaks(language):
             # The built-in bot knows Korean only: a person who speaks the language takes over.
-            return BotTurn(answered=False, wants_handoff=True, summary="the assistant is unavailable", by="builtin")
+            return BotTurn(
+                answered=False,
+                wants_handoff=True,
+                summary="챗봇을 사용할 수 없어 상담사에게 연결",
+                by=self._builtin.name,
+            )
         return await self._builtin.respond(conversation, text, language)
 
     async def run(self) -> None:

@@ -135,6 +135,7 @@ def create_app(settings: Settings) -> web.Application:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await hub.translator.close()  # the desk previews translations too, not only the interpreter
         await hub.store.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -86,11 +86,7 @@ class Hub:
                 return (await store.message_records(session, [row]))[0]
             row.status = status.value
             row.error = error
-            await session.flush()
-            conversation_row = await store.conversation_row(session, row.conversation_id)
-            assert conversation_row is not None
-            record = await store.conversation(session, conversation_row)
-            message = (await store.message_records(session, [row]))[0]
+            record, message = await store.changed_message(session, row)
         self.bus.publish(MessageChanged(record, message))
         return message
 

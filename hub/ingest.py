@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.bus import EventBus
 from hub.clock import utcnow
 from hub.contacts import link_verified_phone
+from hub.errors import refuse_nul
 from hub.knowledge import KnowledgeBase
 from hub.locks import KeyedLocks
 from hub.model import (
@@ -69,6 +70,9 @@ class Ingest:
 
     async def receive(self, inbound: Inbound) -> IngestResult:
         """Store one citizen message, route it, and return what the bot answered at once."""
+        # Every channel comes through here: one check for what the store cannot hold.
+        refuse_nul([inbound.sender, inbound.text, inbound.provider_message_id, inbound.display_name,
+                    inbound.metadata, [(a.url, a.content_type, a.data) for a in inbound.attachments]])  # fmt: skip
         async with self._order.hold((inbound.channel, inbound.sender)):
             stored = await self._store_once(inbound)
             if stored.duplicate:

@@ -59,7 +59,6 @@ class Interpreter:
             for task in self._working.values():
                 task.cancel()
             await asyncio.gather(*self._working.values(), return_exceptions=True)
-            await self._translator.close()
 
     def _start(self, message: Message) -> None:
         if message.id in self._working:
@@ -97,11 +96,7 @@ class Interpreter:
                 row.translation = found.text
                 status = TranslationStatus.TRANSLATED if found.text is not None else TranslationStatus.UNAVAILABLE
                 row.translation_status = status.value
-                await session.flush()
-                conversation_row = await store.conversation_row(session, row.conversation_id)
-                assert conversation_row is not None
-                record = await store.conversation(session, conversation_row)
-                [changed] = await store.message_records(session, [row])
+                record, changed = await store.changed_message(session, row)
             self._bus.publish(MessageChanged(record, changed))
         except Exception:
             log.exception("translating message %s failed", message.id)

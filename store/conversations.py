@@ -202,6 +202,15 @@ async def list_conversations(
     return await conversations(session, list(await session.scalars(query)))
 
 
+async def changed_message(session: AsyncSession, row: MessageRow) -> tuple[Conversation, Message]:
+    """A message just changed (status, translation) with its conversation, for the bus."""
+    await session.flush()
+    owner = await conversation_row(session, row.conversation_id)
+    assert owner is not None  # a message references its conversation (foreign key)
+    [message] = await message_records(session, [row])
+    return await conversation(session, owner), message
+
+
 async def message_records(session: AsyncSession, rows: list[MessageRow]) -> list[Message]:
     usernames = await agent_usernames(session, {r.agent_id for r in rows if r.agent_id})
     return [message_record(row, usernames.get(row.agent_id or "")) for row in rows]

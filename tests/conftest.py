@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from hub.app import create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
 from router.router import RouterSettings
+from store.db import Store
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DEMO_PASSWORD = "dasan120"
@@ -59,6 +62,15 @@ def hub_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """The store alone, migrated, on each engine: for tests below the HTTP API."""
+    opened = Store(database_url)
+    await opened.migrate()
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return hub_settings(database_url)
 
@@ -96,17 +108,19 @@ async def citizen_says(
     return await response.json()
 
 
-async def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.05) -> Any:
-    """Poll an async predicate until it returns something truthy."""
-    import asyncio
-
+async def wait_for(
+    predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05, failure: str = "condition not reached"
+) -> Any:
+    """Poll `predicate` (plain or async) until it returns something truthy, and return that."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        result = await predicate()
+        result = predicate()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"{failure} within {timeout:g} s")
         await asyncio.sleep(interval)
 
 

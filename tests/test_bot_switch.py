@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-
 from aiohttp.test_utils import TestClient, TestServer
 
 from chatbot.rasa_bot import turn_from
 from hub.app import create_app
 from hub.core import HUB
 from tests.conftest import citizen_says, hub_settings, login
+from tests.services import free_port
 
 
 def test_rasa_messages_become_one_turn() -> None:
@@ -29,14 +28,8 @@ def test_rasa_messages_become_one_turn() -> None:
     assert not turn_from([]).answered
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_with_rasa_down_the_builtin_bot_answers_at_once(database_url: str) -> None:
-    settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{_closed_port()}")
+    settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{free_port()}")
     async with TestClient(TestServer(create_app(settings))) as client:
         hub = client.app[HUB]
         assert hub.bot.name == "builtin"
@@ -57,7 +50,7 @@ async def test_with_rasa_down_the_builtin_bot_answers_at_once(database_url: str)
 
 
 async def test_with_rasa_down_a_foreign_language_goes_to_a_person(database_url: str) -> None:
-    settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{_closed_port()}")
+    settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{free_port()}")
     async with TestClient(TestServer(create_app(settings))) as client:
         answer = await citizen_says(client, "c-vi", "Xin chào, tôi muốn hỏi về thẻ giao thông")
         assert answer["state"] == "queued"

@@ -13,13 +13,13 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from playwright.async_api import (
 )
 
 from channels.sms.adapter import SMS_PATH
+from tests.conftest import wait_for
+from tests.services import free_port
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
 from tests.standins.libretranslate import LibreTranslateStandIn
@@ -73,26 +75,6 @@ TELEGRAM_CHAT = 5_550_001
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def _now(value: Any) -> Any:
-    return value
-
-
-async def _eventually(probe: Callable[[], Awaitable[Any]], failure: str, timeout: float = 10.0) -> Any:
-    """What `probe` returns once it is truthy (polled); fails with `failure` after `timeout` s."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (result := await probe()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(failure)
-        await asyncio.sleep(0.05)
-    return result
-
-
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -113,12 +95,27 @@ def _need_chromium() -> None:
         pytest.skip(f"{CHROMIUM} is not installed")
 
 
+@asynccontextmanager
+async def _serving(tmp_path: Path, repo_root: Path, extra_env: dict[str, str] | None = None) -> AsyncIterator[str]:
+    """A real `dasan serve` on a free port, healthy, until the block ends; yields its URL.
+    Waits and stops in a thread: the hub may call stand-ins that run in this event loop."""
+    _need_chromium()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process, log = _start_hub(tmp_path, repo_root, port, {"DASAN_PUBLIC_URL": url, **(extra_env or {})})
+    try:
+        await asyncio.to_thread(_wait_healthy, url, process, log)
+        yield url
+    finally:
+        await asyncio.to_thread(_stop_hub, process, log)
+
+
 def _start_hub(
-    tmp_path: Path, repo_root: Path, port: int, extra_env: dict[str, str] | None = None
+    tmp_path: Path, repo_root: Path, port: int, extra_env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """`dasan serve` on `port` with an empty SQLite file (demo data loads); its output goes to a log."""
     log = tmp_path / "hub.log"
-    env = {**os.environ, "DASAN_OFFER_TIMEOUT_SECONDS": "600", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {**os.environ, "DASAN_OFFER_TIMEOUT_SECONDS": "600", "PYTHONUNBUFFERED": "1", **extra_env}
     env.pop("DASAN_DATABASE_URL", None)
     dasan = Path(sys.executable).with_name("dasan")
     with log.open("wb") as out:
@@ -154,17 +151,10 @@ def _stop_hub(process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture
-def hub_url(tmp_path: Path, repo_root: Path) -> Iterator[str]:
+async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
     """A real `dasan serve` on a free port and an empty SQLite file (demo data loads)."""
-    _need_chromium()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process, log = _start_hub(tmp_path, repo_root, port)
-    try:
-        _wait_healthy(url, process, log)
+    async with _serving(tmp_path, repo_root) as url:
         yield url
-    finally:
-        _stop_hub(process, log)
 
 
 @dataclass
@@ -180,12 +170,8 @@ class ProviderHub:
 
 @pytest.fixture
 async def provider_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[ProviderHub]:
-    _need_chromium()
     async with TwilioStandIn() as twilio, TelegramStandIn() as telegram:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
         env = {
-            "DASAN_PUBLIC_URL": url,  # what Twilio signs over and posts status callbacks to
             "DASAN_TWILIO_ACCOUNT_SID": twilio.account_sid,
             "DASAN_TWILIO_AUTH_TOKEN": twilio.auth_token,
             "DASAN_TWILIO_FROM": HUB_NUMBER,
@@ -197,14 +183,9 @@ async def provider_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[Provide
             "DASAN_KAKAO_SKILL_TOKEN": KAKAO_SKILL_TOKEN,
             "DASAN_KAKAO_BOT_ID": KAKAO_BOT_ID,
         }
-        process, log = _start_hub(tmp_path, repo_root, port, env)
-        try:
-            # In a thread: the hub calls the stand-ins while it starts, and they need this loop.
-            await asyncio.to_thread(_wait_healthy, url, process, log)
-            await _eventually(lambda: _now(telegram.webhook), "the hub never set its Telegram webhook")
+        async with _serving(tmp_path, repo_root, env) as url:
+            await wait_for(lambda: telegram.webhook, 10, failure="the hub never set its Telegram webhook")
             yield ProviderHub(url, twilio, telegram)
-        finally:
-            await asyncio.to_thread(_stop_hub, process, log)
 
 
 @pytest.fixture
@@ -496,7 +477,7 @@ class AgentApi:
                     return conversation if conversation["state"] in states else None
             return None
 
-        return await _eventually(found, f"no {channel} conversation of {external_id!r} in {states}")
+        return await wait_for(found, 10, failure=f"no {channel} conversation of {external_id!r} in {states}")
 
     async def messages(self, conversation_id: str) -> list[dict[str, Any]]:
         return (await self.call("GET", f"/api/v1/conversations/{conversation_id}/messages"))["messages"]
@@ -513,7 +494,9 @@ class AgentApi:
                     return stored
             return None
 
-        return await _eventually(reached, f"message {message['id']} ({message['text']!r}) never became {status}")
+        return await wait_for(
+            reached, 10, failure=f"message {message['id']} ({message['text']!r}) never became {status}"
+        )
 
 
 async def _citizen_texts(http: aiohttp.ClientSession, hub: ProviderHub, body: str, **details: Any) -> None:
@@ -806,20 +789,14 @@ async def test_channels_statuses_sms_counter_and_contact_links(
 async def translating_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[tuple[str, LibreTranslateStandIn]]:
     """`dasan serve` with a LibreTranslate (the stand-in) and no wait before any agent may
     take a foreign-language conversation."""
-    _need_chromium()
     async with LibreTranslateStandIn() as libre:
-        port = _free_port()
         env = {
             "DASAN_LIBRETRANSLATE_URL": libre.base_url,
             "DASAN_LIBRETRANSLATE_KEY": LIBRE_KEY,
             "DASAN_FOREIGN_OVERFLOW_SECONDS": "0",
         }
-        process, log = _start_hub(tmp_path, repo_root, port, env)
-        try:
-            await asyncio.to_thread(_wait_healthy, f"http://127.0.0.1:{port}", process, log)
-            yield f"http://127.0.0.1:{port}", libre
-        finally:
-            await asyncio.to_thread(_stop_hub, process, log)
+        async with _serving(tmp_path, repo_root, env) as url:
+            yield url, libre
 
 
 async def test_a_vietnamese_citizen_and_a_korean_agent_through_translation(

@@ -51,6 +51,10 @@ async def test_an_agent_links_two_contacts(client: TestClient) -> None:
     assert same.status == 400
     missing = await client.post(f"/api/v1/contacts/{keep['id']}/link", json={"contact_id": "nope"}, headers=kim)
     assert missing.status == 404
+    # PostgreSQL cannot store U+0000: refused as bad input on both engines, never a 500.
+    nul = await client.post(f"/api/v1/contacts/{keep['id']}/link", json={"contact_id": "a\x00"}, headers=kim)
+    assert nul.status == 400 and (await nul.json())["error"]["code"] == "invalid_character"
+    assert (await client.get("/api/v1/contacts/a%00/history", headers=kim)).status == 400
 
 
 async def test_the_same_verified_phone_links_channels(client: TestClient, hub: Hub) -> None:

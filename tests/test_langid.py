@@ -21,7 +21,7 @@ from hub.config import Settings
 from hub.core import HUB
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.langid_lines import AMBIGUOUS, LINES
-from tests.standins.server import LocalServer
+from tests.standins.server import StandIn
 from translation.langid import LanguageIdentifier
 
 FLOOR = 0.95
@@ -78,12 +78,11 @@ def test_short_and_ambiguous_lines_are_never_decisive(identifier: LanguageIdenti
 # -- through the hub ---------------------------------------------------------------------
 
 
-class StandInRasa:
+class StandInRasa(StandIn):
     """Rasa's status and REST webhook: always a model loaded, always an answer; records the
     language the hub asks in."""
 
     def __init__(self) -> None:
-        self.server = LocalServer(self._routes)
         self.asked: list[tuple[str, str]] = []
 
     def _routes(self, app: web.Application) -> None:
@@ -106,16 +105,14 @@ class StandInRasa:
 
 @pytest.fixture
 async def rasa() -> AsyncIterator[StandInRasa]:
-    stand_in = StandInRasa()
-    await stand_in.server.start()
-    yield stand_in
-    await stand_in.server.stop()
+    async with StandInRasa() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
 def settings(database_url: str, rasa: StandInRasa) -> Settings:
     """This module's hub talks to the stand-in Rasa (overrides conftest's `settings`)."""
-    return hub_settings(database_url, rasa_url=rasa.server.url)
+    return hub_settings(database_url, rasa_url=rasa.url)
 
 
 @pytest.fixture

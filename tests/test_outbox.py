@@ -74,7 +74,7 @@ async def test_replies_survive_a_provider_outage_once_and_in_order(
         replies = [f"답변 {n}: 확인해 드리겠습니다." for n in range(1, 7)]
         for text in replies[:2]:
             await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": text}, headers=kim)
-        await wait_for(lambda: _async(replies[1] in _texts_to(telegram, chat)))
+        await wait_for(lambda: replies[1] in _texts_to(telegram, chat))
         await telegram.stop()  # the provider goes away mid-conversation
         for text in replies[2:]:
             await client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": text}, headers=kim)
@@ -126,7 +126,3 @@ async def test_pending_replies_go_out_after_the_hub_restarts(database_url: str, 
             "재시작 전 답변 2",
             "재시작 전 답변 3",
         ]
-
-
-async def _async(value: bool) -> bool:
-    return value

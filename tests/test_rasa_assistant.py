@@ -21,12 +21,13 @@ from playwright.async_api import async_playwright, expect
 
 from hub.app import build_hub, create_app, open_hub
 from hub.core import HUB
+from hub.model import Language
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _console_login
 
 pytestmark = pytest.mark.rasa
-LANGUAGES = ["ko", "en", "zh", "ja", "vi", "mn"]
+LANGUAGES = [language.value for language in Language]
 RASA_LOAD_SECONDS = 240  # the model loads in about a minute on two cores; CI may be busier
 
 
@@ -67,12 +68,8 @@ async def client(database_url: str, assistant: dict[str, Service]) -> AsyncItera
     settings = hub_settings(database_url, rasa_url=assistant["rasa"].url, load_demo=False)
     async with TestClient(TestServer(create_app(settings))) as test_client:
         hub = test_client.app[HUB]
-        await wait_for(lambda: _true(hub.bot.name == "rasa"), timeout=10)
+        await wait_for(lambda: hub.bot.name == "rasa", timeout=10)
         yield test_client
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 def _responses() -> dict[str, dict[str, str]]:
@@ -217,6 +214,21 @@ async def test_a_phone_number_comes_from_the_directory(client: TestClient) -> No
     assert "1345" in answer["replies"][0]["text"]
 
 
+async def test_without_its_action_server_rasa_says_nothing_and_the_builtin_bot_answers(
+    client: TestClient, assistant: dict[str, Service]
+) -> None:
+    actions = assistant["actions"]
+    actions.kill()
+    try:
+        answer = await citizen_says(client, "no-actions-ko", "따릉이 대여 방법 알려주세요")
+    finally:
+        actions.start()
+        await actions.ready(timeout=60)
+    assert answer["state"] == "bot" and "따릉이" in answer["replies"][0]["text"]
+    [answered] = await _events(client, answer["conversation_id"], "bot_answered")
+    assert answered["actor"] == "bot:builtin"
+
+
 async def test_rasa_killed_mid_conversation_then_back(client: TestClient, assistant: dict[str, Service]) -> None:
     hub = client.app[HUB]
     rasa = assistant["rasa"]
@@ -228,7 +240,7 @@ async def test_rasa_killed_mid_conversation_then_back(client: TestClient, assist
     assert hub.bot.name == "builtin"
     rasa.start()
     await rasa.ready(timeout=RASA_LOAD_SECONDS, model_loaded=True)
-    await wait_for(lambda: _true(hub.bot.name == "rasa"), timeout=10)
+    await wait_for(lambda: hub.bot.name == "rasa", timeout=10)
     after = await citizen_says(client, sender, "수도요금 조회 방법 알려 주세요")
     assert "수도요금" in after["replies"][0]["text"]
     answered = await _events(client, before["conversation_id"], "bot_answered")

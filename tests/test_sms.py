@@ -19,7 +19,8 @@ from hub.app import create_app
 from hub.core import HUB, Hub
 from hub.model import Channel, Conversation, Direction, Message
 from tests.conftest import hub_settings, login, wait_for
-from tests.standins.twilio import TwilioStandIn, free_port, signature_header, signed_inbound
+from tests.services import free_port
+from tests.standins.twilio import TwilioStandIn, signature_header, signed_inbound
 
 HUB_NUMBER = "+8215880120"
 CITIZEN = "+821012345678"

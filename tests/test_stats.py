@@ -90,6 +90,10 @@ async def test_bad_ranges_are_refused(client: TestClient) -> None:
         "/api/v1/stats/summary", params={"from": "2018-07-02", "to": "2018-07-01"}, headers=supervisor
     )
     assert backwards.status == 400
+    # The calendar's last day has no next day to end it; the translation usage shares the range.
+    for path in ("/api/v1/stats/summary", "/api/v1/translation/usage"):
+        edge = await client.get(path, params={"from": "2018-07-01", "to": "9999-12-31"}, headers=supervisor)
+        assert edge.status == 400 and "'to'" in (await edge.json())["error"]["message"]
 
 
 async def test_waiting_queue_figures(client: TestClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import pytest
@@ -15,14 +14,6 @@ from store import knowledge as articles
 from store.db import Store
 from store.migrate import upgrade
 from store.tables import MessageRow
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    opened = Store(database_url)
-    await opened.migrate()
-    yield opened
-    await opened.close()
 
 
 async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:

@@ -65,12 +65,8 @@ async def running_hub(
 async def hub_client(database_url: str, telegram: TelegramStandIn) -> AsyncIterator[TestClient]:
     """A running hub whose Telegram webhook is set."""
     async with running_hub(database_url, channel_settings(telegram)) as (client, _):
-        await wait_for(lambda: _true(telegram.webhook is not None))
+        await wait_for(lambda: telegram.webhook is not None)
         yield client
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 def hub_of(client: TestClient) -> Hub:
@@ -115,7 +111,7 @@ async def test_the_hub_waits_for_telegram_when_it_is_down_at_start(
         await asyncio.sleep(0.8)  # the first attempts fail
         assert telegram.webhook is None
         await telegram.start()  # same port, as after a provider outage
-        await wait_for(lambda: _true(telegram.webhook is not None), timeout=8)
+        await wait_for(lambda: telegram.webhook is not None, timeout=8)
         assert (await client.get("/healthz")).status == 200
     assert "connecting to Telegram failed" in caplog.text
     # Bot API URLs carry the token; no log line may.
@@ -251,7 +247,7 @@ async def test_quick_replies_are_buttons_and_a_tap_is_the_citizens_message(
     assert [m["text"] for m in citizen] == ["따릉이 대여 방법 알려주세요", "상담사 연결"]
     conversation = await hub_of(hub_client).conversation(Channel.TELEGRAM, str(CHAT))
     assert conversation is not None and conversation.state.value == "queued"
-    await wait_for(lambda: _true(tap["callback_query"]["id"] in telegram.answered_callbacks))
+    await wait_for(lambda: tap["callback_query"]["id"] in telegram.answered_callbacks)
     # The citizen is told they are queued, through Telegram.
     sent = await telegram.wait_sent(2)
     assert "1" in sent[-1]["text"]
@@ -273,7 +269,7 @@ async def _an_answer(client: TestClient, telegram: TelegramStandIn) -> tuple[Con
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_deliver_maps_telegram_failures(database_url: str, telegram: TelegramStandIn) -> None:
     async with running_hub(database_url, channel_settings(telegram)) as (client, channel):
-        await wait_for(lambda: _true(telegram.webhook is not None))
+        await wait_for(lambda: telegram.webhook is not None)
         conversation, message = await _an_answer(client, telegram)
 
         delivered = await channel.deliver(conversation, message)
@@ -373,9 +369,7 @@ async def test_polling_mode_receives_updates_from_get_updates(database_url: str,
         # The next poll confirms the update; it is not fetched (or stored) again.
         offsets = [int(p.get("offset", 0)) for m, p in telegram.calls if m == "getupdates"]
         await wait_for(
-            lambda: _true(
-                any(int(p.get("offset", 0)) > update["update_id"] for m, p in telegram.calls if m == "getupdates")
-            )
+            lambda: any(int(p.get("offset", 0)) > update["update_id"] for m, p in telegram.calls if m == "getupdates")
         )
         assert offsets[0] == 0
         assert len(await from_citizen(client, CHAT)) == 1

@@ -3,6 +3,7 @@ deadline) and what agents and citizens see, against stand-ins of the engines' AP
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +18,7 @@ from hub.config import Settings
 from hub.i18n.catalog import Catalog
 from router.router import RouterSettings
 from store.db import Store
+from store.translations import usage
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.standins.google_translate import GoogleTranslateStandIn
 from tests.standins.libretranslate import API_KEY, LibreTranslateStandIn
@@ -38,14 +40,6 @@ def libre_engine(server: LibreTranslateStandIn, timeout: float = 2.0) -> Any:
     return lambda client: LibreTranslate(settings, client)
 
 
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    opened = Store(database_url)
-    await opened.migrate()
-    yield opened
-    await opened.close()
-
-
 async def test_seoul_names_survive_and_a_text_is_paid_for_once(store: Store, libre: LibreTranslateStandIn) -> None:
     translator = Translator([libre_engine(libre)], store, Glossary.read(), utcnow)
     try:
@@ -56,6 +50,23 @@ async def test_seoul_names_survive_and_a_text_is_paid_for_once(store: Store, lib
         assert libre.requests == 1
         same = await translator.translate("안녕하세요", "ko", "ko")
         assert same.text == "안녕하세요" and libre.requests == 1
+    finally:
+        await translator.close()
+
+
+async def test_identical_translations_at_once_are_all_returned_and_all_counted(
+    store: Store, libre: LibreTranslateStandIn
+) -> None:
+    # On PostgreSQL the writes really overlap: both miss the cache and the day's counter, and
+    # both insert them; the unique keys must not turn a paid-for translation into an error.
+    translator = Translator([libre_engine(libre)], store, Glossary.read(), utcnow)
+    try:
+        found = await asyncio.gather(*(translator.translate("Xin chào", "vi", "ko") for _ in range(4)))
+        assert [item.text for item in found] == ["[ko] Xin chào"] * 4
+        async with store.read() as session:
+            [day] = await usage(session, "0000-01-01", "9999-12-31")
+        assert (day.requests, day.failures) == (libre.requests, 0)
+        assert (await translator.translate("Xin chào", "vi", "ko")).cached
     finally:
         await translator.close()
 

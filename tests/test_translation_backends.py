@@ -174,19 +174,17 @@ def test_libretranslate_and_google_translate_all_six(
     assert not engine.supports("ko", "th")
 
 
-async def test_papago_has_no_mongolian(session: aiohttp.ClientSession) -> None:
-    async with PapagoStandIn() as pg:
-        settings = EngineSettings(pg.base_url, key=papago.CLIENT_ID, secret=papago.CLIENT_SECRET)
-        engine = Papago(settings, session)
+async def test_papago_has_no_mongolian(papago_standin: PapagoStandIn, session: aiohttp.ClientSession) -> None:
+    engine = papago_engine(papago_standin, session)
 
-        assert not engine.supports("ko", "mn")
-        assert not engine.supports("mn", "en")
-        assert not engine.supports("zh", "vi"), "not among NCP's 29 pairs"
-        assert all(engine.supports("ko", other) and engine.supports(other, "ko") for other in ("en", "zh", "ja", "vi"))
-        with pytest.raises(TranslationFailed) as failed:
-            await engine.translate(["안녕하세요"], "ko", "mn")
-        assert not failed.value.retryable
-        assert pg.requests == 0
+    assert not engine.supports("ko", "mn")
+    assert not engine.supports("mn", "en")
+    assert not engine.supports("zh", "vi"), "not among NCP's 29 pairs"
+    assert all(engine.supports("ko", other) and engine.supports(other, "ko") for other in ("en", "zh", "ja", "vi"))
+    with pytest.raises(TranslationFailed) as failed:
+        await engine.translate(["안녕하세요"], "ko", "mn")
+    assert not failed.value.retryable
+    assert papago_standin.requests == 0
 
 
 # -- LibreTranslate ------------------------------------------------------------------------

@@ -258,6 +258,8 @@ async def test_bad_frames_are_refused_and_nothing_is_stored(client: TestClient) 
         ({"type": "message", "text": "   ", "client_id": str(uuid.uuid4())}, "empty_text"),
         ({"type": "message", "text": "가" * 2001, "client_id": str(uuid.uuid4())}, "text_too_long"),
         ({"type": "message", "text": "따릉이 대여 방법 알려주세요"}, "missing_field"),
+        ({"type": "message", "text": "따릉이\x00", "client_id": str(uuid.uuid4())}, "invalid_character"),
+        ({"type": "message", "text": "따릉이", "client_id": str(uuid.uuid4()), "language": ["vi"]}, "unknown_language"),
     ]
     for frame, code in cases:
         await socket.send_json(frame)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from hub.model import AGENT_LANGUAGE, Language
 from translation.backends.google import GoogleTranslate
 from translation.backends.libretranslate import LibreTranslate
 from translation.backends.papago import Papago
 from translation.engine import EngineFactory, EngineSettings
 
 DEFAULT_ORDER = ("papago", "google", "libretranslate")
-LANGUAGES = ("en", "zh", "ja", "vi", "mn")
+FOREIGN = frozenset(language.value for language in Language) - {AGENT_LANGUAGE}
 
 
 def engine_factories(env: Mapping[str, str]) -> tuple[EngineFactory, ...]:
@@ -30,12 +31,11 @@ def engine_factories(env: Mapping[str, str]) -> tuple[EngineFactory, ...]:
     if bool(papago_id) != bool(papago_secret):
         raise ValueError("Papago needs both DASAN_PAPAGO_KEY_ID and DASAN_PAPAGO_KEY")
     if papago_id:
-        url = env.get("DASAN_PAPAGO_URL", "").strip() or "https://papago.apigw.ntruss.com"
-        papago = EngineSettings(url, papago_id, papago_secret, timeout)
+        # No URL: the engine's own default address.
+        papago = EngineSettings(env.get("DASAN_PAPAGO_URL", "").strip(), papago_id, papago_secret, timeout)
         configured["papago"] = lambda client: Papago(papago, client)
     if key := env.get("DASAN_GOOGLE_TRANSLATE_KEY", "").strip():
-        url = env.get("DASAN_GOOGLE_TRANSLATE_URL", "").strip() or "https://translation.googleapis.com"
-        google = EngineSettings(url, key, timeout_seconds=timeout)
+        google = EngineSettings(env.get("DASAN_GOOGLE_TRANSLATE_URL", "").strip(), key, timeout_seconds=timeout)
         configured["google"] = lambda client: GoogleTranslate(google, client)
     order = [name.strip() for name in env.get("DASAN_TRANSLATION_ORDER", ",".join(DEFAULT_ORDER)).split(",")]
     unknown = [name for name in order if name and name not in DEFAULT_ORDER]
@@ -51,7 +51,7 @@ def routes(env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     for part in filter(None, (p.strip() for p in env.get("DASAN_TRANSLATION_ROUTES", "").split(";"))):
         language, _, names = part.partition("=")
         engines = tuple(name.strip() for name in names.split(",") if name.strip())
-        if language.strip() not in LANGUAGES or not engines or set(engines) - set(DEFAULT_ORDER):
+        if language.strip() not in FOREIGN or not engines or set(engines) - set(DEFAULT_ORDER):
             raise ValueError(f"DASAN_TRANSLATION_ROUTES: cannot read {part!r} (e.g. mn=google;vi=papago,google)")
         found[language.strip()] = engines
     return found

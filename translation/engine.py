@@ -37,7 +37,8 @@ class EngineSettings:
     """Where an engine is and how long to wait for it."""
 
     url: str
-    """The API's base address (a self-hosted LibreTranslate, or a stand-in in tests)."""
+    """The API's base address (a self-hosted LibreTranslate, or a stand-in in tests); empty:
+    the engine's public address (Papago, Google)."""
     key: str | None = None
     secret: str | None = None
     """Papago's client secret (X-NCP-APIGW-API-KEY); unused by the others."""

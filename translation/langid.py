@@ -16,7 +16,6 @@ _LINGUA_TO_CODE = {
     LinguaLanguage.VIETNAMESE: "vi",
     LinguaLanguage.MONGOLIAN: "mn",
 }
-_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _HANGUL_SYLLABLE = re.compile(r"[가-힣]")
 _JAMO = re.compile(r"[ㄱ-ㅎㅏ-ㅣ]")  # ㅋㅋ, ㅇㅇ: laughter and nods, not words
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -48,7 +47,8 @@ class LanguageIdentifier:
 
     def identify(self, text: str) -> Identification | None:
         """The most likely language of `text`, or None when it has no letters at all."""
-        letters = len(_LETTERS.findall(text)) - len(_JAMO.findall(text))
+        words = _WORD.findall(text)
+        letters = sum(map(len, words)) - len(_JAMO.findall(text))
         if letters <= 0:
             return None
         syllables = len(_HANGUL_SYLLABLE.findall(text))
@@ -73,7 +73,7 @@ class LanguageIdentifier:
         best = values[0]
         code = _LINGUA_TO_CODE[best.language]
         # One Latin word ("Mapo", "ok", "Gangnam") is a name or a nod, not a language.
-        enough = letters >= self.MIN_LETTERS and (bool(ideographs) or len(_WORD.findall(text)) >= 2)
+        enough = letters >= self.MIN_LETTERS and (bool(ideographs) or len(words) >= 2)
         return Identification(code, best.value, decisive=enough and best.value >= self.MIN_CONFIDENCE)
 
 

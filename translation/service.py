@@ -83,7 +83,7 @@ class Translator:
 
     def available(self, source: str, target: str) -> bool:
         """Whether some engine translates this pair (no engine configured: never)."""
-        return bool(self._factories) and any(engine.supports(source, target) for engine in self._engines)
+        return self.configured and any(engine.supports(source, target) for engine in self._engines)
 
     async def translate(self, text: str, source: str, target: str) -> Translation:
         """`text` in `target`; never raises and never takes longer than the deadline."""
@@ -119,7 +119,7 @@ class Translator:
                 try:
                     [translated] = await engine.translate([prepared], source, target)
                 except TranslationFailed as failure:
-                    await self._count(engine.name, prepared, failed=True)
+                    await self._count(engine.name, prepared)
                     log.warning("%s failed on %s→%s (attempt %d): %s", engine.name, source, target, attempt,
                                 failure.reason)  # fmt: skip
                     reasons.append(f"{engine.name}: {failure.reason}")
@@ -127,17 +127,17 @@ class Translator:
                         break
                     await asyncio.sleep(min(failure.retry_after or 0.5 * attempt, self.settings.deadline_seconds))
                     continue
-                await self._count(engine.name, prepared, failed=False, remember=(source, target, digest, translated))
+                await self._count(engine.name, prepared, remember=(source, target, digest, translated))
                 return Translation(translated, engine.name)
         return Translation(None, error="; ".join(reasons))
 
-    async def _count(
-        self, engine: str, sent: str, failed: bool, remember: tuple[str, str, str, str] | None = None
-    ) -> None:
+    async def _count(self, engine: str, sent: str, remember: tuple[str, str, str, str] | None = None) -> None:
+        """One request to `engine` for its bill: failed unless it brought a translation
+        (`remember`: source, target, digest, text), which the cache keeps in the same transaction."""
         now = self._clock()
+        day = now.astimezone(self.settings.zone).date().isoformat()
         async with self._store.write() as session:
-            day = now.astimezone(self.settings.zone).date().isoformat()
-            await cache.count(session, day, engine, len(sent), failed)
+            await cache.count(session, day, engine, len(sent), failed=remember is None)
             if remember is not None:
                 source, target, digest, translated = remember
                 await cache.remember(session, source, target, digest, engine, translated, now)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from channels.base import Delivered, HubPort
 from hub.api.errors import read_body
+from hub.desk import MAX_REPLY_CHARS
 from hub.errors import HubError, invalid
 from hub.model import Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
@@ -44,7 +45,7 @@ class ApiChannel:
 
     channel = Channel.API
     send_timeout = 5.0
-    max_text_chars = 4000
+    max_text_chars = MAX_REPLY_CHARS
     sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort, key: str | None = None) -> None:

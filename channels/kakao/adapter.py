@@ -22,11 +22,13 @@ import aiohttp
 from aiohttp import web
 
 from channels.base import Delivered, HubPort
+from channels.json_body import json_object
 from channels.kakao import templates
 from channels.kakao.counselling import CounsellingPartner
 from channels.kakao.inline import InlineAnswers, Turn
-from channels.kakao.payload import SkillRequest, bot_id, parse_json, parse_skill_request
+from channels.kakao.payload import SkillRequest, bot_id, parse_skill_request
 from channels.kakao.settings import KakaoSettings
+from hub.desk import MAX_REPLY_CHARS
 from hub.errors import HubError
 from hub.locks import KeyedLocks
 from hub.model import (
@@ -80,7 +82,7 @@ class KakaoChannel:
     channel = Channel.KAKAO
     send_timeout = 15.0
     # Longer texts go out as several simpleText outputs (and callbacks), in order.
-    max_text_chars = 4000
+    max_text_chars = MAX_REPLY_CHARS
     sends_per_second = 50.0
 
     def __init__(self, hub: HubPort, settings: KakaoSettings) -> None:
@@ -102,7 +104,7 @@ class KakaoChannel:
         given = request.match_info["token"].encode()
         if not hmac.compare_digest(given, self._settings.skill_token.encode()):
             raise HubError(403, "forbidden", "This skill URL is not valid.")
-        payload = parse_json(await request.read())
+        payload = json_object(await request.read())
         sent_by = bot_id(payload)
         if not hmac.compare_digest(sent_by.encode(), self._settings.bot_id.encode()):
             log.warning("Kakao skill request from an unknown bot %r", sent_by[:64])

@@ -10,7 +10,6 @@ the citizen sending the same words again, so it is stored again.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +29,6 @@ class SkillRequest:
     callback_url: str | None
     provider_message_id: str | None
     block: str | None
-
-
-def parse_json(raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or a clear 400."""
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HubError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
-    if not isinstance(data, dict):
-        raise HubError(400, "invalid_body", "The body must be a JSON object.")
-    return data
 
 
 def bot_id(payload: Mapping[str, Any]) -> str:

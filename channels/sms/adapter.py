@@ -50,7 +50,9 @@ class SmsChannel:
         self.sends_per_second = settings.sends_per_second
         self._signed = SignedRequests(settings.auth_token, settings.public_url)
         # A little under the outbox's own limit, so a slow Twilio fails here with a clear reason.
-        self._sender = TwilioSender(settings, timeout=max(0.5, settings.send_timeout - 1.0))
+        self._sender = TwilioSender(
+            settings, timeout=max(0.5, settings.send_timeout - 1.0), status_callback=settings.public_url + STATUS_PATH
+        )
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(SMS_PATH, self.inbound_sms), web.post(STATUS_PATH, self.status_report)]

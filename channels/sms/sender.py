@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 class TwilioSender:
     """One Twilio client per channel; its HTTP session is opened on first use, in the loop."""
 
-    def __init__(self, settings: TwilioSettings, timeout: float) -> None:
+    def __init__(self, settings: TwilioSettings, timeout: float, status_callback: str) -> None:
         self._settings = settings
         self._timeout = timeout
+        self._status_callback = status_callback
         self._client: Client | None = None
         self._http: AsyncTwilioHttpClient | None = None
 
@@ -41,10 +42,6 @@ class TwilioSender:
             self._client = client
         return self._client
 
-    @property
-    def status_callback(self) -> str:
-        return self._settings.public_url + "/webhooks/twilio/status"
-
     async def send(self, to: str, body: str) -> str:
         """Hand one SMS to Twilio; its message SID. Raises `DeliveryFailed`."""
         client = self._ready_client()
@@ -52,7 +49,7 @@ class TwilioSender:
             # create_async takes no timeout and AsyncTwilioHttpClient ignores its own: bound it here.
             async with asyncio.timeout(self._timeout):
                 message = await client.messages.create_async(
-                    to=to, from_=self._settings.from_number, body=body, status_callback=self.status_callback
+                    to=to, from_=self._settings.from_number, body=body, status_callback=self._status_callback
                 )
         except TwilioException as error:
             raise failure_from(error) from None

@@ -32,7 +32,8 @@ class TwilioSettings:
         """Settings from `DASAN_TWILIO_*`; None when the SMS channel is not configured.
 
         Reads DASAN_TWILIO_ACCOUNT_SID, DASAN_TWILIO_AUTH_TOKEN and DASAN_TWILIO_FROM (all
-        all three, or none for no SMS channel), and optionally DASAN_TWILIO_API_BASE_URL and DASAN_TWILIO_SENDS_PER_SECOND.
+        three, or none for no SMS channel), and optionally DASAN_TWILIO_API_BASE_URL and
+        DASAN_TWILIO_SENDS_PER_SECOND.
         """
         required = {name: env.get(name, "").strip() for name in _REQUIRED}
         if not any(required.values()):

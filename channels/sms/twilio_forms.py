@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from hub.errors import invalid
 from hub.model import Attachment, Channel, Inbound, MessageStatus
 
+MAX_ID_CHARS = 200
+"""What the store keeps of a sender or a provider message id."""
 MAX_MEDIA = 10
 """Twilio delivers at most ten media items with one MMS."""
 
@@ -44,10 +46,13 @@ ERROR_TEXTS = {
 
 
 def required(form: Mapping[str, str], name: str) -> str:
-    """A parameter Twilio always sends; a clear 400 when it is absent."""
+    """A parameter Twilio always sends (a number or a SID); a clear 400 when it is absent or
+    longer than the store keeps senders and provider ids."""
     value = form.get(name, "").strip()
     if not value:
         raise invalid(f"The parameter '{name}' is required.", "missing_field")
+    if len(value) > MAX_ID_CHARS:
+        raise invalid(f"The parameter '{name}' is longer than {MAX_ID_CHARS} characters.", "invalid_field")
     return value
 
 

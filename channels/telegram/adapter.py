@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Coroutine
@@ -22,6 +21,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 
 from channels.base import Delivered, DeliveryFailed, HubPort
+from channels.json_body import json_object
 from channels.telegram.inbound import CitizenMessage, StartCommand, read_update
 from channels.telegram.outbound import MAX_TEXT, failure_from, keyboard_for, retry_after
 from channels.telegram.settings import WEBHOOK_PATH, TelegramSettings
@@ -82,7 +82,7 @@ class TelegramChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """One update from Telegram: authenticated first, stored, then acknowledged."""
         self._authenticate(request)
-        data = await self._read_json(request)
+        data = json_object(await request.read())
         try:
             update = Update.de_json(data, self.bot)
         except (AttributeError, KeyError, TypeError, ValueError) as error:
@@ -97,20 +97,13 @@ class TelegramChannel:
             detail = "missing" if given is None else "wrong"
             raise HubError(403, "invalid_secret", f"The Telegram webhook secret token is {detail}.")
 
-    @staticmethod
-    async def _read_json(request: web.Request) -> dict[str, Any]:
-        raw = await request.read()
-        try:
-            data = json.loads(raw) if raw else None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise HubError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
-        if not isinstance(data, dict):
-            raise HubError(400, "invalid_body", "The body must be a JSON object.")
-        return data
-
     async def handle(self, update: Update) -> None:
         """Store what the citizen said; greet a /start. Raises when the hub could not store it."""
-        parsed = read_update(update)
+        try:
+            parsed = read_update(update)
+        except (AttributeError, TypeError, ValueError) as error:
+            # PTB builds an Update without checking its fields' types; reading them finds out.
+            raise HubError(400, "invalid_update", f"The update has a field of the wrong type: {error!r}.") from None
         if isinstance(parsed, StartCommand):
             if self._first_time(parsed):
                 self._spawn(self._greet(parsed))
@@ -263,6 +256,9 @@ class TelegramChannel:
             for update in updates:
                 try:
                     await self.handle(update)
+                except HubError as error:
+                    # Malformed: another getUpdates would bring it back the same.
+                    log.warning("Telegram update %s ignored: %s", update.update_id, error.message)
                 except Exception:
                     # Not confirmed: the next getUpdates brings the same update again.
                     log.exception("storing Telegram update %s failed; retrying in %.1f s", update.update_id, store_wait)

@@ -99,6 +99,8 @@ def _read_tap(update: Update) -> CitizenMessage | None:
     query = update.callback_query
     assert query is not None
     chat = query.message.chat if query.message is not None else None
+    if not isinstance(query.data, str | None):
+        raise TypeError(f"callback_query.data is {type(query.data).__name__}, not a string")
     if not query.data or (chat is not None and chat.type != Chat.PRIVATE):
         return None
     # In a private chat the chat id is the user's id, should the old message be gone.

@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from channels.base import Delivered, HubPort
 from hub.bus import ConversationChanged, MessageAdded
+from hub.desk import MAX_REPLY_CHARS
 from hub.errors import HubError
 from hub.model import Author, Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
@@ -79,7 +80,7 @@ class CitizenSocket:
 class WebchatChannel:
     channel = Channel.WEBCHAT
     send_timeout = 5.0
-    max_text_chars = 4000
+    max_text_chars = MAX_REPLY_CHARS
     sends_per_second = 1000.0
 
     def __init__(self, hub: HubPort) -> None:
@@ -158,12 +159,15 @@ class WebchatChannel:
         except (ValueError, AttributeError):
             await self._error(socket, "malformed_json", "Frames must be JSON objects.")
             return
-        if kind == "message":
-            await self._on_message(socket, sender, frame)
-        elif kind == "end":
-            await self._hub.citizen_left(Channel.WEBCHAT, sender)
-        elif kind != "ping":
-            await self._error(socket, "unknown_frame", f"Unknown frame type {kind!r}.")
+        try:
+            if kind == "message":
+                await self._on_message(socket, sender, frame)
+            elif kind == "end":
+                await self._hub.citizen_left(Channel.WEBCHAT, sender)
+            elif kind != "ping":
+                await self._error(socket, "unknown_frame", f"Unknown frame type {kind!r}.")
+        except HubError as refused:  # the hub's 4xx reaches the widget as an error frame
+            await self._error(socket, refused.code, refused.message)
 
     async def _on_message(self, socket: web.WebSocketResponse, sender: str, frame: dict[str, Any]) -> None:
         text, client_id = frame.get("text"), frame.get("client_id")
@@ -177,7 +181,7 @@ class WebchatChannel:
             await self._error(socket, "missing_field", "Each message needs a client_id.")
             return
         language = frame.get("language")
-        if language is not None and language not in _LANGUAGES:
+        if language is not None and (not isinstance(language, str) or language not in _LANGUAGES):
             await self._error(socket, "unknown_language", f"Languages are {', '.join(sorted(_LANGUAGES))}.")
             return
         inbound = Inbound(Channel.WEBCHAT, sender, text, provider_message_id=client_id, language=language)

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from chatbot.actions.signals import CATEGORIES, category_of_intent, language_of, tell_hub
+from chatbot.actions.signals import CATEGORIES, category_of_intent, intent_in, language_of, tell_hub
 
 REPORT_TYPES = {"parking": "불법주정차", "noise": "소음", "dumping": "무단투기", "water_leak": "누수"}
 QUOTED_MESSAGES = 3
@@ -20,7 +20,7 @@ def summary_for_agent(tracker: Tracker) -> str:
         " ".join(event.get("text", "").split())[:120]
         for event in tracker.events
         if event.get("event") == "user"
-        and (event.get("parse_data") or {}).get("intent", {}).get("name") != "ask_person"
+        and intent_in(event.get("parse_data")) != "ask_person"
         and event.get("text")
         and not event["text"].startswith("/")
     ][-QUOTED_MESSAGES:]
@@ -41,7 +41,7 @@ def category_for_agent(tracker: Tracker) -> str | None:
     """The category of the last question with one, else the `category` slot."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            category = category_of_intent((event.get("parse_data") or {}).get("intent", {}).get("name"))
+            category = category_of_intent(intent_in(event.get("parse_data")))
             if category:
                 return category
     slot = tracker.get_slot("category")

@@ -47,11 +47,8 @@ class AnswerFromKnowledgeBase(Action):
         language = language_of(tracker)
         category = category_of_intent(intent_of(tracker))
         question = tracker.latest_message.get("text") or ""
-        best = await self._best(question, language, category)
-        answer = f"{best.article.title}\n\n{best.article.body}" if best else None
-        if best is None and self._translates(language):
-            best, answer = await self._from_korean(question, language, category)
-        if best is None or answer is None:
+        found = await self._answer(question, language, category)
+        if found is None:
             dispatcher.utter_message(response="utter_not_found")
             tell_hub(
                 dispatcher,
@@ -61,6 +58,7 @@ class AnswerFromKnowledgeBase(Action):
                 summary=f"답을 찾지 못한 질문: «{question}»",
             )
             return []
+        best, answer = found
         dispatcher.utter_message(text=answer)
         dispatcher.utter_message(response="utter_answer_more")
         tell_hub(
@@ -80,25 +78,33 @@ class AnswerFromKnowledgeBase(Action):
         confident = [hit for hit in hits if hit.confidence >= self._min_confidence]
         return (in_category or confident or [None])[0]
 
+    async def _answer(self, question: str, language: str, category: str | None) -> tuple[Hit, str] | None:
+        """The best article and its text in the citizen's language, if there is one."""
+        best = await self._best(question, language, category)
+        if best is not None:
+            return best, f"{best.article.title}\n\n{best.article.body}"
+        return await self._from_korean(question, language, category) if self._translates(language) else None
+
     def _translates(self, language: str) -> bool:
         return (
             self._translator is not None
+            and self._texts is not None
             and language != AGENT_LANGUAGE
             and self._translator.available(language, AGENT_LANGUAGE)
             and self._translator.available(AGENT_LANGUAGE, language)
         )
 
-    async def _from_korean(self, question: str, language: str, category: str | None) -> tuple[Hit | None, str | None]:
+    async def _from_korean(self, question: str, language: str, category: str | None) -> tuple[Hit, str] | None:
         """No article in the citizen's language: search the Korean ones with the question in
         Korean, and answer with the best one machine-translated, saying so."""
         assert self._translator is not None and self._texts is not None
         korean = await self._translator.translate(question, language, AGENT_LANGUAGE)
         best = await self._best(korean.text, AGENT_LANGUAGE, category) if korean.text else None
         if best is None:
-            return None, None
+            return None
         translated = await self._translator.translate(
             f"{best.article.title}\n\n{best.article.body}", AGENT_LANGUAGE, language
         )
         if translated.text is None:
-            return None, None
+            return None
         return best, f"{translated.text}\n\n({self._texts('bot.machine_translated', language)})"

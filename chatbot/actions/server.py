@@ -8,17 +8,64 @@ route with the same wire format: `POST /webhook`, `GET /actions`, `GET /health`.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
-log = logging.getLogger(__name__)
 EXECUTOR = web.AppKey("executor", ActionExecutor)
 MAX_CALL_BYTES = 16 * 1024 * 1024  # a call carries the whole tracker and the domain
+
+
+class _Shape(BaseModel):
+    """Only the fields rasa-sdk and the actions read are checked; the rest passes through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class _Intent(_Shape):
+    name: str | None = None
+
+
+class _ParseData(_Shape):
+    text: str | None = None
+    intent: _Intent | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class _Event(_Shape):
+    text: str | None = None
+    parse_data: _ParseData | None = None
+
+
+class _Slots(_Shape):
+    """The slots the actions read: all text or categorical in domain.yml."""
+
+    language: str | None = None
+    category: str | None = None
+    report_type: str | None = None
+    location: str | None = None
+    time: str | None = None
+    details: str | None = None
+
+
+class _Tracker(_Shape):
+    sender_id: str
+    slots: _Slots = _Slots()
+    latest_message: _ParseData | None = None
+    events: list[_Event] = []
+
+
+class _Call(_Shape):
+    """An action call as Rasa posts it. Checked before the executor runs, so a malformed
+    tracker is the caller's 400, not an AttributeError deep in an action."""
+
+    next_action: str
+    tracker: _Tracker
+    domain: dict[str, Any] | None = None
 
 
 def create_action_server(actions: list[Action]) -> web.Application:
@@ -43,8 +90,12 @@ async def _webhook(request: web.Request) -> web.Response:
         call: Any = json.loads(await request.read())  # aiohttp inflates Rasa's deflated trackers
     except ValueError:
         return _error(400, "The body is not a JSON action call.")
-    if not isinstance(call, dict) or not isinstance(call.get("tracker"), dict):
-        return _error(400, "An action call needs 'next_action' and 'tracker'.")
+    try:
+        _Call.model_validate(call)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        return _error(400, f"The action call's '{field}' is invalid: {first['msg']}.")
     try:
         result = await request.app[EXECUTOR].run(call)
     except ActionExecutionRejection as rejection:

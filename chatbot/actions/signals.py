@@ -7,8 +7,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-LANGUAGES = ("ko", "en", "zh", "ja", "vi", "mn")
-CATEGORIES = ("transport", "water", "city", "district", "other")
+from hub.model import Category, Language
+
+LANGUAGES = tuple(language.value for language in Language)
+CATEGORIES = tuple(category.value for category in Category)
 
 
 def language_of(tracker: Tracker) -> str:
@@ -17,12 +19,17 @@ def language_of(tracker: Tracker) -> str:
     if slot in LANGUAGES:
         return str(slot)
     sent = (tracker.latest_message.get("metadata") or {}).get("language")
-    return sent if sent in LANGUAGES else "ko"
+    return sent if sent in LANGUAGES else Language.KO.value
+
+
+def intent_in(parse_data: dict[str, Any] | None) -> str | None:
+    """The intent of a message's parse data (the latest message's, or a user event's)."""
+    return ((parse_data or {}).get("intent") or {}).get("name")
 
 
 def intent_of(tracker: Tracker) -> str | None:
     """The latest message's intent."""
-    return (tracker.latest_message.get("intent") or {}).get("name")
+    return intent_in(tracker.latest_message)
 
 
 def category_of_intent(intent: str | None) -> str | None:

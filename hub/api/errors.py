@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import HubError
+from hub.errors import HubError, refuse_nul
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -42,6 +42,7 @@ def error_response(status: int, code: str, message: str) -> web.Response:
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        refuse_nul([request.path, *request.query.keys(), *request.query.values()])
         return await handler(request)
     except HubError as error:
         if error.status in (401, 403):
@@ -77,6 +78,7 @@ async def read_body(request: web.Request, model: type[Body]) -> Body:
         raise HubError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
     if not isinstance(data, dict):
         raise HubError(400, "invalid_body", "The body must be a JSON object.")
+    refuse_nul(data)
     try:
         return model.model_validate(data)
     except ValidationError as error:

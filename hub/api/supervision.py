@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -73,9 +74,22 @@ def _day(request: web.Request, name: str, default: date) -> date:
     if text is None:
         return default
     try:
-        return date.fromisoformat(text)
+        day: date | None = date.fromisoformat(text)
     except ValueError:
-        raise invalid(f"The query parameter '{name}' must be a date like 2018-06-30.", "invalid_field") from None
+        day = None
+    # The calendar's first and last days cannot be bounded as instants (no day before or after).
+    if day is None or not date.min < day < date.max:
+        raise invalid(f"The query parameter '{name}' must be a date like 2018-06-30.", "invalid_field")
+    return day
+
+
+def _days(request: web.Request, zone: ZoneInfo) -> tuple[date, date]:
+    """The ?from=&to= range of city days, today by default."""
+    today = supervision.utcnow().astimezone(zone).date()
+    first, last = _day(request, "from", today), _day(request, "to", today)
+    if last < first:
+        raise invalid("'to' is before 'from'.", "invalid_range")
+    return first, last
 
 
 @routes.get("/api/v1/stats/summary")
@@ -83,10 +97,7 @@ async def summary(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request, Role.SUPERVISOR)
     zone = hub.settings.timezone
-    today = supervision.utcnow().astimezone(zone).date()
-    first, last = _day(request, "from", today), _day(request, "to", today)
-    if last < first:
-        raise invalid("'to' is before 'from'.", "invalid_range")
+    first, last = _days(request, zone)
     start, _ = supervision.day_bounds(first, zone)
     _, end = supervision.day_bounds(last, zone)
     async with hub.store.read() as session:
@@ -99,10 +110,7 @@ async def translation_usage(request: web.Request) -> web.Response:
     the engines bill), failures."""
     hub = request.app[HUB]
     await hub.auth.agent(request, Role.SUPERVISOR)
-    today = supervision.utcnow().astimezone(hub.settings.timezone).date()
-    first, last = _day(request, "from", today), _day(request, "to", today)
-    if last < first:
-        raise invalid("'to' is before 'from'.", "invalid_range")
+    first, last = _days(request, hub.settings.timezone)
     async with hub.store.read() as session:
         rows = await translations.usage(session, first.isoformat(), last.isoformat())
     return web.json_response(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,13 +46,6 @@ def _error(status: int, code: int, message: str) -> web.Response:
         "status": status,
     }
     return web.json_response(body, status=status)
-
-
-def free_port() -> int:
-    """A port nobody listens on now (for a server whose URL must be known before it starts)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -31,13 +31,12 @@ from typing import Any
 
 import aiohttp
 
+from hub.model import Language
 from translation.backends.http import Answer, post
 from translation.backends.http import texts as texts_for
 from translation.engine import EngineSettings, TranslationFailed
 
 log = logging.getLogger(__name__)
-
-HUB_LANGUAGES = ("ko", "en", "zh", "ja", "vi", "mn")
 
 
 class LibreTranslate:
@@ -51,7 +50,7 @@ class LibreTranslate:
         self._settings = settings
         self._session = session
         self._url = settings.url.rstrip("/") + "/translate"
-        self._codes = {code: code for code in HUB_LANGUAGES} | {"zh": chinese}
+        self._codes = {language.value: language.value for language in Language} | {"zh": chinese}
 
     def supports(self, source: str, target: str) -> bool:
         return source in self._codes and target in self._codes
