@@ -1,23 +1,30 @@
-"""The shape every channel adapter has, and what the hub offers adapters.
+"""What every channel is made of, and what the hub offers channels.
 
-An adapter authenticates the provider's request, parses it into an `Inbound`, answers the
-provider in its own format, and delivers outbound messages. It knows nothing of routing.
+A channel has two sides, as Rasa separates InputChannel and OutputChannel:
+- its `InboundChannel` authenticates the provider's (or the citizen's) request before
+  parsing it, turns it into an `Inbound` and hands it to the hub;
+- its `OutboundChannel` delivers one stored reply that the outbox hands it, and reports
+  what the provider did with it.
+Both are built by the channel's `setup(hub, settings)` and started and closed by the hub.
+A channel knows nothing of routing or storage: it sees the hub only through `HubPort`.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
-from hub.bus import Subscription
-from hub.model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+from model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+
+MAX_REPLY_CHARS = 4000
+"""The longest reply the hub lets an agent send; a channel may carry less (SMS)."""
 
 
 class HubPort(Protocol):
-    """The hub as a channel adapter sees it."""
+    """The hub as a channel sees it."""
 
     async def receive(self, inbound: Inbound) -> IngestResult:
         """Store and route a citizen's message (idempotent on its provider id)."""
@@ -34,11 +41,8 @@ class HubPort(Protocol):
     async def citizen_left(self, channel: Channel, sender: str) -> Conversation | None:
         """The citizen closed the conversation on their side."""
 
-    def subscribe(self) -> AbstractAsyncContextManager[Subscription]:
-        """Every hub event from now on, in order."""
-
     def texts(self, language: str, prefix: str) -> dict[str, str]:
-        """Citizen-facing texts from the message catalogue."""
+        """Citizen-facing texts from the message catalogues (the hub's and every channel's)."""
 
     async def status_reported(
         self, channel: Channel, provider_message_id: str, status: MessageStatus, error: str | None = None
@@ -69,25 +73,58 @@ class DeliveryFailed(Exception):
         self.retry_after = retry_after
 
 
-class ChannelAdapter(Protocol):
-    channel: Channel
+class InboundChannel(Protocol):
+    """The way in: endpoints the provider or the citizen calls, or a provider it polls."""
+
+    def routes(self) -> list[web.RouteDef]:
+        """The HTTP and WebSocket endpoints, each authenticating before it parses."""
+
+    async def start(self) -> None:
+        """Begin taking messages (register a webhook, start polling); returns at once."""
+
+    async def close(self) -> None:
+        """Stop taking messages and let go of what `start` opened."""
+
+
+class OutboundChannel(Protocol):
+    """The way out: the outbox hands it one stored reply at a time, in order per conversation."""
+
     send_timeout: float
     """Seconds one `deliver` may take before the outbox counts it as failed and retries."""
     sends_per_second: float
     """The provider's rate limit, which the outbox keeps to."""
     max_text_chars: int
-    """The longest reply the channel can carry; an agent's longer reply is refused up front."""
+    """The longest reply the channel carries; an agent's longer reply is refused up front."""
 
-    def routes(self) -> list[web.RouteDef]:
-        """The HTTP and WebSocket endpoints the provider or the citizen calls."""
+    async def start(self) -> None:
+        """Open what delivering needs (a client session); returns at once."""
 
     async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
         """Send one outbound message; raise `DeliveryFailed` when it did not go."""
 
+    async def conversation_changed(self, conversation: Conversation) -> None:
+        """The hub tells every channel of every conversation change (state, queue position);
+        a channel that shows them to the citizen (the web chat's queue position) does."""
 
-@runtime_checkable
-class BackgroundWork(Protocol):
-    """An adapter with work of its own (pushing to sockets, polling a provider)."""
+    async def close(self) -> None:
+        """Let go of what `start` opened."""
 
-    async def run(self) -> None:
-        """Runs until cancelled when the hub stops."""
+
+@dataclass(frozen=True)
+class ChannelParts:
+    """One configured channel as its `setup` builds it."""
+
+    channel: Channel
+    inbound: InboundChannel
+    outbound: OutboundChannel
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """What a channel is, from its package's `__init__`: the registry reads these."""
+
+    channel: Channel
+    label: str
+    """The channel's name as agents see it in the console (Korean)."""
+    messages: Path | None = None
+    """The folder of the channel's own citizen-facing texts (`<language>.json`), if any."""

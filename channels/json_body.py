@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hub.errors import HubError
+from model.errors import HubError
 
 
 def json_object(raw: bytes) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot.turn import ArticleSearch, BotTurn
-from hub.model import Conversation
+from model import Conversation
 
 
 class KnowledgeBot:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from chatbot.turn import BotTurn
-from hub.model import Conversation, Language
+from model import Conversation, Language
 
 LANGUAGES = frozenset(language.value for language in Language)
 

@@ -7,7 +7,7 @@ import logging
 
 from chatbot.rasa_bot import RasaBot, RasaUnavailable
 from chatbot.turn import Bot, BotTurn
-from hub.model import Conversation
+from model import Conversation
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatbot.knowledge.index import Hit
-from hub.model import Conversation
+from model import Conversation
 
 
 @dataclass(frozen=True)

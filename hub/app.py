@@ -30,14 +30,14 @@ from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
 from hub.auth import Auth
 from hub.bus import EventBus
-from hub.clock import utcnow
+from model.clock import utcnow
 from hub.config import Settings
 from hub.console import routes as console
 from hub.contacts import ContactLinks
 from hub.core import HUB, Hub
 from hub.delivery import Outbox
 from hub.desk import Desk
-from hub.i18n.catalog import Catalog
+from model.catalog import Catalog
 from hub.ingest import Ingest
 from hub.interpreter import Interpreter
 from hub.knowledge import KnowledgeBase

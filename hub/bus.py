@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from hub.model import Agent, Conversation, Message
+from model import Agent, Conversation, Message
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from hub import directory
 from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
-from hub.errors import HubError, invalid
-from hub.privacy import MaskingFilter
+from model.errors import HubError, invalid
+from model.masking import MaskingFilter
 from translation.configured import engine_factories
 from translation.configured import routes as translation_routes
 

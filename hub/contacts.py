@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.bus import ConversationChanged, EventBus
-from hub.clock import utcnow
-from hub.errors import conflict, invalid, not_found
-from hub.model import Agent, Contact, EventType
+from model.clock import utcnow
+from model.errors import conflict, invalid, not_found
+from model import Agent, Contact, EventType
 from store import conversations as store
 from store.db import Store
 from store.tables import ContactRow, ConversationRow

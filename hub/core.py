@@ -14,10 +14,10 @@ from hub.bus import EventBus, MessageChanged, Subscription
 from hub.config import Settings
 from hub.contacts import ContactLinks
 from hub.desk import Desk
-from hub.i18n.catalog import Catalog
+from model.catalog import Catalog
 from hub.ingest import Ingest
 from hub.knowledge import KnowledgeBase
-from hub.model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+from model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
 from router.router import Router
 from store import conversations as store
 from store.db import Store

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from channels.base import ChannelAdapter, Delivered, DeliveryFailed
 from hub.bus import EventBus, MessageAdded, MessageChanged
-from hub.clock import utcnow
-from hub.model import Channel, Conversation, Direction, Message, MessageStatus
+from model.clock import utcnow
+from model import Channel, Conversation, Direction, Message, MessageStatus
 from store import conversations as store
 from store.db import Store
 from store.tables import ConversationRow, MessageRow

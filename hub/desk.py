@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.bus import AgentChanged, EventBus
-from hub.clock import utcnow
-from hub.errors import HubError, conflict, forbidden, invalid, not_found
-from hub.i18n.catalog import Catalog
-from hub.model import (
+from model.clock import utcnow
+from model.errors import HubError, conflict, forbidden, invalid, not_found
+from model.catalog import Catalog
+from model import (
     AGENT_LANGUAGE,
     QUEUE_NAMES,
     Agent,

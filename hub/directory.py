@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 import chatbot
 from hub.auth import Auth
-from hub.clock import utcnow
-from hub.errors import conflict, invalid
-from hub.model import QUEUE_NAMES, AgentState, Article, Category, Language, Role
+from model.clock import utcnow
+from model.errors import conflict, invalid
+from model import QUEUE_NAMES, AgentState, Article, Category, Language, Role
 from store import agents as agent_store
 from store.db import Store
 

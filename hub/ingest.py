@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.bus import EventBus
-from hub.clock import utcnow
+from model.clock import utcnow
 from hub.contacts import link_verified_phone
-from hub.errors import refuse_nul
+from model.errors import refuse_nul
 from hub.knowledge import KnowledgeBase
-from hub.locks import KeyedLocks
-from hub.model import (
+from model.locks import KeyedLocks
+from model import (
     Author,
     Category,
     Conversation,

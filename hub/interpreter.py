@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import select
 
 from hub.bus import EventBus, MessageAdded, MessageChanged
-from hub.model import AGENT_LANGUAGE, Author, ConversationState, Direction, Message, TranslationStatus
+from model import AGENT_LANGUAGE, Author, ConversationState, Direction, Message, TranslationStatus
 from store import conversations as store
 from store.db import Store
 from store.tables import ConversationRow, MessageRow

@@ -7,8 +7,8 @@ import time
 
 from chatbot.knowledge.index import BM25Index, Hit
 from chatbot.knowledge.tokenizer import SearchTokenizer
-from hub.clock import utcnow
-from hub.model import Article
+from model.clock import utcnow
+from model import Article
 from store import knowledge as articles
 from store.db import Store
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.clock import utcnow
-from hub.model import AgentState, Disposition, Queue
+from model.clock import utcnow
+from model import AgentState, Disposition, Queue
 from store import agents as agent_store
 from store import conversations as store
 from store import queues as queue_store

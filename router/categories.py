@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from hub.model import Category
+from model import Category
 
 # Words that point to a category in each of the six languages. Ingest falls back on the
 # knowledge base, which knows far more Korean words than this list.

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.turn import Bot, BotTurn
 from hub.bus import AgentChanged, ConversationChanged, EventBus, HubEvent, MessageAdded
-from hub.clock import utcnow
-from hub.i18n.catalog import Catalog
-from hub.model import (
+from model.clock import utcnow
+from model.catalog import Catalog
+from model import (
     AGENT_LANGUAGE,
     AgentState,
     Author,

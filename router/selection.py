@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
-from hub.model import Agent, AgentState, Channel
+from model import Agent, AgentState, Channel
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.model import Agent, AgentState
+from model import Agent, AgentState
 from store.conversations import held_by_agent, new_id
 from store.records import agent_record
 from store.tables import AgentRow, AuthTokenRow

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.model import Channel, Contact, Conversation, ConversationState, Event, Message
+from model import Channel, Contact, Conversation, ConversationState, Event, Message
 from store.records import contact_record, conversation_record, event_record, message_record
 from store.tables import AgentRow, ChannelIdentityRow, ContactRow, ConversationRow, EventRow, MessageRow
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.model import (
+from model import (
     Agent,
     AgentState,
     Attachment,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.model import Disposition, EventType
+from model import Disposition, EventType
 from store.tables import ConversationRow, EventRow, QueueRow
 
 

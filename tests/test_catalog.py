@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from hub.i18n.catalog import CATALOG_DIR
+from model.catalog import CATALOG_DIR
 
 LANGUAGES = ["ko", "en", "zh", "ja", "vi", "mn"]
 KOREAN = json.loads((CATALOG_DIR / "ko.json").read_text(encoding="utf-8"))

@@ -6,8 +6,8 @@ from aiohttp.test_utils import TestClient
 
 from hub.contacts import normalise_phone
 from hub.core import Hub
-from hub.model import Channel, Inbound
-from hub.privacy import mask
+from model import Channel, Inbound
+from model.masking import mask
 from tests.conftest import citizen_says, login
 
 

@@ -17,10 +17,10 @@ from channels.kakao.inline import InlineAnswers
 from channels.kakao.templates import TEXT_LIMIT, pack, split_text
 from chatbot.builtin import KnowledgeBot
 from hub.app import create_app
-from hub.clock import utcnow
+from model.clock import utcnow
 from hub.core import HUB
 from hub.delivery import OutboxSettings
-from hub.model import Article, Channel
+from model import Article, Channel
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.kakao import KakaoStandin, response_problems
 

@@ -21,7 +21,7 @@ from playwright.async_api import async_playwright, expect
 
 from hub.app import build_hub, create_app, open_hub
 from hub.core import HUB
-from hub.model import Language
+from model import Language
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _console_login

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.model import Category, Language
+from model import Category, Language
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / "chatbot" / "rasa"
@@ -209,7 +209,7 @@ def test_handoff_buttons_use_the_hub_wording_and_intent(domain):
                 continue
             conditions = variation.get("condition") or []
             language = conditions[0]["value"] if conditions else "ko"
-            hub_text = json.loads((ROOT / "hub" / "i18n" / "messages" / f"{language}.json").read_text(encoding="utf-8"))
+            hub_text = json.loads((ROOT / "model" / "messages" / f"{language}.json").read_text(encoding="utf-8"))
             assert [b["title"] for b in variation["buttons"]] == [hub_text["action.ask_person"]], f"{name}/{language}"
             assert [b["payload"] for b in variation["buttons"]] == ["/ask_person"]
 

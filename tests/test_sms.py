@@ -17,7 +17,7 @@ from channels.sms.adapter import SMS_PATH, STATUS_PATH
 from channels.sms.twilio_forms import EMPTY_TWIML
 from hub.app import create_app
 from hub.core import HUB, Hub
-from hub.model import Channel, Conversation, Direction, Message
+from model import Channel, Conversation, Direction, Message
 from tests.conftest import hub_settings, login, wait_for
 from tests.services import free_port
 from tests.standins.twilio import TwilioStandIn, signature_header, signed_inbound

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient
 
 from hub.core import Hub
-from hub.model import Channel
+from model import Channel
 from store.stats import percentile
 from store.tables import ConversationRow
 from tests.conftest import citizen_says, login

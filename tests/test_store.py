@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from hub.model import Article
+from model import Article
 from store import conversations
 from store import knowledge as articles
 from store.db import Store

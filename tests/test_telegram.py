@@ -19,8 +19,8 @@ from channels.telegram.outbound import keyboard_for
 from channels.telegram.settings import derived_secret
 from hub.app import create_app
 from hub.core import HUB, Hub
-from hub.i18n.catalog import Catalog
-from hub.model import Channel, Conversation, Direction, Inbound, Message, QuickReply
+from model.catalog import Catalog
+from model import Channel, Conversation, Direction, Inbound, Message, QuickReply
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 

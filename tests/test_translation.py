@@ -13,9 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
-from hub.clock import utcnow
+from model.clock import utcnow
 from hub.config import Settings
-from hub.i18n.catalog import Catalog
+from model.catalog import Catalog
 from router.router import RouterSettings
 from store.db import Store
 from store.translations import usage

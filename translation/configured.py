@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.model import AGENT_LANGUAGE, Language
+from model import AGENT_LANGUAGE, Language
 from translation.backends.google import GoogleTranslate
 from translation.backends.libretranslate import LibreTranslate
 from translation.backends.papago import Papago

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from hub.model import AGENT_LANGUAGE
+from model import AGENT_LANGUAGE
 from store import translations as cache
 from store.db import Store
 from translation.engine import Engine, EngineFactory, TranslationFailed

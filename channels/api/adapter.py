@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from channels.base import Delivered, HubPort
 from hub.api.errors import read_body
 from hub.desk import MAX_REPLY_CHARS
-from hub.errors import HubError, invalid
-from hub.model import Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
+from model.errors import HubError, invalid
+from model import Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
 LANGUAGES = {language.value for language in Language}
 

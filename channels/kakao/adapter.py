@@ -29,9 +29,9 @@ from channels.kakao.inline import InlineAnswers, Turn
 from channels.kakao.payload import SkillRequest, bot_id, parse_skill_request
 from channels.kakao.settings import KakaoSettings
 from hub.desk import MAX_REPLY_CHARS
-from hub.errors import HubError
-from hub.locks import KeyedLocks
-from hub.model import (
+from model.errors import HubError
+from model.locks import KeyedLocks
+from model import (
     Author,
     Channel,
     Conversation,

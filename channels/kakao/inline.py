@@ -14,7 +14,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from hub.clock import utcnow
+from model.clock import utcnow
 
 # Ids are forgotten once `deliver` asked about them; this bounds the ones it never asks about.
 REMEMBERED = 10_000

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.errors import HubError
+from model.errors import HubError
 
 MAX_UTTERANCE = 4000
 MAX_USER_ID = 200

@@ -19,8 +19,8 @@ from channels.sms.sender import TwilioSender
 from channels.sms.settings import TwilioSettings
 from channels.sms.signature import SignedRequests
 from channels.sms.twilio_forms import EMPTY_TWIML, STATUSES, error_text, inbound_message, required
-from hub.model import Channel, Conversation, Message, MessageStatus
-from hub.privacy import mask
+from model import Channel, Conversation, Message, MessageStatus
+from model.masking import mask
 
 log = logging.getLogger(__name__)
 SMS_PATH = "/webhooks/twilio/sms"

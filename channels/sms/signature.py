@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
-from hub.errors import HubError
+from model.errors import HubError
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from channels.json_body import json_object
 from channels.telegram.inbound import CitizenMessage, StartCommand, read_update
 from channels.telegram.outbound import MAX_TEXT, failure_from, keyboard_for, retry_after
 from channels.telegram.settings import WEBHOOK_PATH, TelegramSettings
-from hub.errors import HubError
-from hub.model import Channel, Conversation, Message, MessageStatus
+from model.errors import HubError
+from model import Channel, Conversation, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Chat, Message, Update, User
 
-from hub.model import Attachment, Channel, Inbound, Language
+from model import Attachment, Channel, Inbound, Language
 
 LANGUAGES = frozenset(language.value for language in Language)
 START = "/start"

@@ -20,7 +20,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from channels.base import DeliveryFailed
-from hub.model import QuickReply
+from model import QuickReply
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
 MAX_CALLBACK_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)

@@ -21,8 +21,8 @@ from aiohttp import WSMsgType, web
 from channels.base import Delivered, HubPort
 from hub.bus import ConversationChanged, MessageAdded
 from hub.desk import MAX_REPLY_CHARS
-from hub.errors import HubError
-from hub.model import Author, Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
+from model.errors import HubError
+from model import Author, Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

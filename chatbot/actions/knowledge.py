@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.signals import category_of_intent, intent_of, language_of, tell_hub
 from chatbot.knowledge.index import Hit
 from chatbot.turn import ArticleSearch
-from hub.model import AGENT_LANGUAGE
+from model import AGENT_LANGUAGE
 from translation.service import Translator
 
 CATEGORY_AGREES = 0.75

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from hub.model import Category, Language
+from model import Category, Language
 
 LANGUAGES = tuple(language.value for language in Language)
 CATEGORIES = tuple(category.value for category in Category)

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from chatbot.knowledge.tokenizer import BIGRAM, SearchTokenizer
-from hub.model import Article
+from model import Article
 
 
 @dataclass(frozen=True)

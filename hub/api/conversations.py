@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
-from hub.errors import invalid, not_found
-from hub.model import AGENT_LANGUAGE, QUEUE_NAMES, Channel, ConversationState, Event, Message
+from model.errors import invalid, not_found
+from model import AGENT_LANGUAGE, QUEUE_NAMES, Channel, ConversationState, Event, Message
 from store import conversations as store
 from store.tables import ContactRow, ConversationRow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.core import HUB
-from hub.errors import invalid, not_found
-from hub.model import Language
+from model.errors import invalid, not_found
+from model import Language
 
 routes = web.RouteTableDef()
 LANGUAGES = {language.value for language in Language}

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from hub import supervision
 from hub.api.errors import read_body
 from hub.core import HUB
-from hub.errors import invalid, not_found
-from hub.model import Role
+from model.errors import invalid, not_found
+from model import Role
 from store import agents as agent_store
 from store import queues as queue_store
 from store import stats, translations

@@ -12,8 +12,8 @@ from aiohttp import WSMsgType, web
 from hub import supervision
 from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
-from hub.errors import HubError
-from hub.model import Agent, Conversation, ConversationState, Role
+from model.errors import HubError
+from model import Agent, Conversation, ConversationState, Role
 from store import agents as agent_store
 from store import conversations as store
 from store.tables import AgentRow

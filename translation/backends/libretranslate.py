@@ -31,7 +31,7 @@ from typing import Any
 
 import aiohttp
 
-from hub.model import Language
+from model import Language
 from translation.backends.http import Answer, post
 from translation.backends.http import texts as texts_for
 from translation.engine import EngineSettings, TranslationFailed

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hub.model.vocabulary import (
+from model.vocabulary import (
     AgentState,
     Author,
     Channel,

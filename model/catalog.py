@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hub.model import Language
+from model import Language
 
 CATALOG_DIR = Path(__file__).parent / "messages"
 DEFAULT_LANGUAGE = Language.KO.value

@@ -1,6 +1,6 @@
 """The common conversation model every other part of the hub speaks."""
 
-from hub.model.records import (
+from model.records import (
     Agent,
     Article,
     Attachment,
@@ -16,8 +16,12 @@ from hub.model.records import (
     Reply,
     iso,
 )
-from hub.model.vocabulary import (
+from model.vocabulary import (
     AGENT_LANGUAGE,
+    CATEGORIES,
+    CONVERSATION_STATES,
+    DISPOSITIONS,
+    LANGUAGES,
     QUEUE_NAMES,
     SPECIAL_QUEUES,
     AgentState,
@@ -25,6 +29,7 @@ from hub.model.vocabulary import (
     Category,
     Channel,
     ConversationState,
+    Decider,
     Direction,
     Disposition,
     EventType,
@@ -57,6 +62,11 @@ __all__ = [
     "MessageStatus",
     "TranslationStatus",
     "AGENT_LANGUAGE",
+    "CATEGORIES",
+    "CONVERSATION_STATES",
+    "Decider",
+    "DISPOSITIONS",
+    "LANGUAGES",
     "QUEUE_NAMES",
     "Queue",
     "QuickReply",

@@ -130,5 +130,21 @@ class EventType(StrEnum):
     FLAGGED = "flagged"
 
 
+class Decider(StrEnum):
+    """Who set a conversation's language or category, or moved its state: an agent's word
+    wins over the citizen's choice, which wins over what was detected."""
+
+    CITIZEN = "citizen"
+    DETECTED = "detected"
+    """Identified from the citizen's words (language identification, category keywords)."""
+    BOT = "bot"
+    ROUTER = "router"
+    AGENT = "agent"
+
+
+LANGUAGES: tuple[str, ...] = tuple(language.value for language in Language)
+CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
+DISPOSITIONS: tuple[str, ...] = tuple(disposition.value for disposition in Disposition)
+CONVERSATION_STATES: tuple[str, ...] = tuple(state.value for state in ConversationState)
 SPECIAL_QUEUES = ("foreign_language", "sign_language")
-QUEUE_NAMES: tuple[str, ...] = tuple(c.value for c in Category) + SPECIAL_QUEUES
+QUEUE_NAMES: tuple[str, ...] = CATEGORIES + SPECIAL_QUEUES
