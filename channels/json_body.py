@@ -1,11 +1,17 @@
-"""A provider's JSON webhook body, read once for every channel that takes one."""
+"""A JSON request body, read once for every endpoint that takes one (the hub's API and the
+providers' webhooks alike)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
-from model.errors import HubError
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from model.errors import HubError, refuse_nul
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
@@ -18,3 +24,26 @@ def json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise HubError(400, "invalid_body", "The body must be a JSON object.")
     return data
+
+
+async def read_body(request: web.Request, model: type[Body]) -> Body:
+    """The request's JSON body validated as `model`; a clear 400 naming what is wrong."""
+    data = json_object(await request.read())
+    refuse_nul(data)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        code, message = _describe(error)
+        raise HubError(400, code, message) from None
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """The first validation error as an error code and a sentence naming the field."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    if first["type"] == "missing":
+        return "missing_field", f"The field '{field}' is required."
+    if first["type"] == "string_too_long":
+        limit = first.get("ctx", {}).get("max_length")
+        return "text_too_long", f"The field '{field}' is longer than {limit} characters."
+    return "invalid_field", f"The field '{field}' is invalid: {first['msg']}."

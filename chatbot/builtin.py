@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chatbot.turn import ArticleSearch, BotTurn
-from model import Conversation
+from chatbot.turn import ArticleSearch
+from model import BotTurn, Conversation
 
 
 class KnowledgeBot:

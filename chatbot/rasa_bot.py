@@ -14,9 +14,7 @@ from typing import Any
 import aiohttp
 
 from chatbot.turn import BotTurn
-from model import Conversation, Language
-
-LANGUAGES = frozenset(language.value for language in Language)
+from model import LANGUAGES, Conversation
 
 
 class RasaUnavailable(Exception):

@@ -14,22 +14,23 @@ from typing import Any
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from channels.api.adapter import ApiChannel
-from channels.base import BackgroundWork
-from channels.webchat.adapter import WebchatChannel
 from chatbot.actions import all_actions
 from chatbot.actions.server import create_action_server
 from chatbot.builtin import KnowledgeBot
+from chatbot.knowledge.base import KnowledgeBase
+from chatbot.knowledge.files import demo_articles
 from chatbot.knowledge.tokenizer import SearchTokenizer
 from chatbot.phone_directory import PhoneDirectory
 from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
-from hub import directory
+from hub.agents import add_agent, demo_agents
 from hub.api import conversations, knowledge, session, supervision
+from hub.api.channels import routes as channel_routes
 from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
 from hub.auth import Auth
 from hub.bus import EventBus
+from hub.channel_events import tell_channels
 from model.clock import utcnow
 from hub.config import Settings
 from hub.console import routes as console
@@ -37,14 +38,14 @@ from hub.contacts import ContactLinks
 from hub.core import HUB, Hub
 from hub.delivery import Outbox
 from hub.desk import Desk
-from model.catalog import Catalog
+from model.catalog import CATALOG_DIR, Catalog
 from hub.ingest import Ingest
-from hub.interpreter import Interpreter
-from hub.knowledge import KnowledgeBase
-from router.router import Router
+from hub.dispatcher import Dispatcher
+from hub.message_translator import MessageTranslator
 from store import agents as agent_store
 from store import queues as queue_store
 from store.db import Store
+from store.knowledge import ArticleStore
 from translation.glossary import Glossary
 from translation.langid import LanguageIdentifier
 from translation.service import Translator, TranslatorSettings
@@ -67,12 +68,13 @@ def build_hub(settings: Settings) -> Hub:
     """Build every service; nothing touches the database until `open_hub`."""
     store = Store(settings.database_url)
     bus = EventBus()
-    catalog = Catalog()
-    knowledge_base = KnowledgeBase(store, SearchTokenizer())
+    # The hub's own texts and each running channel's (channels/<name>/messages).
+    catalog = Catalog([CATALOG_DIR, *(c.info.messages for c in settings.channels if c.info.messages)])
+    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer())
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
     translator = make_translator(settings, store)
-    router = Router(store, bus, bot, catalog, settings.router, translates=translator.available)
+    dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(
         settings=settings,
@@ -80,17 +82,25 @@ def build_hub(settings: Settings) -> Hub:
         bus=bus,
         catalog=catalog,
         knowledge=knowledge_base,
-        router=router,
-        ingest=Ingest(store, bus, router, LanguageIdentifier(), knowledge_base, settings.reopen_window),
-        desk=Desk(store, bus, router, catalog, translator),
+        dispatcher=dispatcher,
+        ingest=Ingest(
+            store,
+            bus,
+            bot,
+            dispatcher,
+            catalog,
+            LanguageIdentifier(),
+            knowledge_base,
+            settings.router,
+            settings.reopen_window,
+        ),
+        desk=Desk(store, bus, dispatcher, catalog, translator),
         auth=auth,
         contacts=ContactLinks(store, bus),
         bot=bot,
         translator=translator,
     )
-    adapters = [ApiChannel(hub, settings.api_channel_key), WebchatChannel(hub)]
-    adapters += [factory(hub) for factory in settings.channel_factories]
-    hub.channels.update({adapter.channel: adapter for adapter in adapters})
+    hub.channels.update({configured.info.channel: configured.build(hub) for configured in settings.channels})
     return hub
 
 
@@ -106,10 +116,11 @@ async def open_hub(hub: Hub) -> None:
 
 async def load_demo(hub: Hub) -> None:
     """The bundled demo knowledge base and demo agents, for a first look."""
-    for agent in directory.demo_agents():
-        await directory.add_agent(hub.store, hub.auth, agent)
-    loaded = await hub.knowledge.load(directory.demo_articles())
-    log.info("loaded the demo: %d agents, %d knowledge-base articles", len(directory.demo_agents()), loaded)
+    agents = demo_agents()
+    for agent in agents:
+        await add_agent(hub.store, hub.auth, agent)
+    loaded = await hub.knowledge.load(demo_articles())
+    log.info("loaded the demo: %d agents, %d knowledge-base articles", len(agents), loaded)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -120,27 +131,35 @@ def create_app(settings: Settings) -> web.Application:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await open_hub(hub)
+        channels = list(hub.channels.values())
+        for parts in channels:
+            await parts.outbound.start()
+            await parts.inbound.start()
         workers: list[Coroutine[Any, Any, None]] = [
-            hub.router.run(),
+            hub.dispatcher.run(),
             hub.bot.run(),
-            Outbox(hub.store, hub.bus, hub.channels, settings.outbox).run(),
-            Interpreter(hub.store, hub.bus, hub.translator).run(),
+            Outbox(hub.store, hub.bus, {parts.channel: parts.outbound for parts in channels}, settings.outbox).run(),
+            tell_channels(hub.bus, hub.channels),
+            MessageTranslator(hub.store, hub.bus, hub.translator).run(),
         ]
-        workers += [adapter.run() for adapter in hub.channels.values() if isinstance(adapter, BackgroundWork)]
         tasks = [asyncio.create_task(worker) for worker in workers]
         yield
+        for parts in channels:  # no new messages first
+            await parts.inbound.close()
         hub.bus.close()
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await hub.translator.close()  # the desk previews translations too, not only the interpreter
+        for parts in channels:  # once the outbox is stopped
+            await parts.outbound.close()
+        await hub.translator.close()  # the desk previews translations too, not only the message translator
         await hub.store.close()
 
     app.cleanup_ctx.append(lifecycle)
-    for adapter in hub.channels.values():
-        app.router.add_routes(adapter.routes())
+    for parts in hub.channels.values():
+        app.router.add_routes(parts.inbound.routes())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
     for table in (
@@ -148,6 +167,7 @@ def create_app(settings: Settings) -> web.Application:
         conversations.routes,
         knowledge.routes,
         supervision.routes,
+        channel_routes,
         console.routes,
         openapi_routes,
     ):
@@ -169,7 +189,7 @@ def action_server(settings: Settings) -> web.Application:
     hub migrated; start the hub first) and the phone directory, and translates articles
     with the hub's engines when the citizen's language has none."""
     store = Store(settings.database_url)
-    knowledge_base = KnowledgeBase(store, SearchTokenizer())
+    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer())
     translator = make_translator(settings, store)
     catalog = Catalog()
     actions = all_actions(

@@ -51,13 +51,16 @@ class Auth:
     async def login(self, username: str, password: str) -> Login:
         """A new token for the agent, or 401 for a wrong username or password."""
         async with self._store.write() as session:
-            row = await agent_store.by_username(session, username)
-            if row is None or not self._verify(row.password_hash, password):
+            found = await agent_store.password_hash(session, username)
+            if found is None or not self._verify(found[1], password):
                 raise unauthorised("Wrong username or password.")
+            agent_id = found[0]
             token = secrets.token_urlsafe(32)
             now = utcnow()
-            await agent_store.add_token(session, _digest(token), row.id, now, now + self._lifetime)
-            return Login(token, await agent_store.record(session, row))
+            await agent_store.add_token(session, _digest(token), agent_id, now, now + self._lifetime)
+            agent = await agent_store.agent(session, agent_id)
+            assert agent is not None
+            return Login(token, agent)
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -79,10 +82,9 @@ class Auth:
         if from_cookie and request.method not in _SAFE_METHODS and not request.headers.get(CSRF_HEADER):
             raise forbidden(f"Cookie-authenticated changes need the {CSRF_HEADER} header.")
         async with self._store.read() as session:
-            row = await agent_store.agent_for_token(session, _digest(token), utcnow())
-            if row is None:
-                raise unauthorised("The session has expired; log in again.")
-            agent = await agent_store.record(session, row)
+            agent = await agent_store.agent_for_token(session, _digest(token), utcnow())
+        if agent is None:
+            raise unauthorised("The session has expired; log in again.")
         if not agent.role.at_least(role):
             raise forbidden(f"This needs the {role.value} role.")
         return agent

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import os
 import sys
@@ -14,8 +13,8 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import ValidationError
 
-from channels.configured import channel_factories
-from hub import directory
+from chatbot.knowledge.files import read_articles
+from hub.agents import NewAgent, add_agent
 from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
@@ -77,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings) if args.command == "serve" else action_server(settings)
         web.run_app(app, host=args.host, port=args.port, print=None)
         return 0
-    settings = Settings.from_env(database_url=args.database, load_demo=False)
+    # Administration talks to the database only: no channel is set up, so none is checked.
+    settings = Settings.from_env(database_url=args.database, load_demo=False, channels=())
     action: Callable[[Hub], Awaitable[None]] = {
         ("agents", "add"): lambda hub: _add_agent(hub, args),
         ("kb", "import"): lambda hub: _import(hub, args.file),
@@ -96,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _with_providers(args: argparse.Namespace) -> Settings:
-    """Settings from the environment with the provider channels (serve) and translation
+    """Settings from the environment with the channels (channels.registry) and translation
     engines it configures; ValueError when one is configured by halves."""
     serving = args.command == "serve"
-    settings = Settings.from_env(
+    return Settings.from_env(
         database_url=args.database,
         load_demo=serving and not args.no_demo,
         host=args.host,
@@ -107,9 +107,6 @@ def _with_providers(args: argparse.Namespace) -> Settings:
         translation_engines=engine_factories(os.environ),
         translation_routes=translation_routes(os.environ),
     )
-    if serving:
-        settings = dataclasses.replace(settings, channel_factories=channel_factories(os.environ, settings.public_url))
-    return settings
 
 
 async def _with_hub(settings: Settings, action: Callable[[Hub], Awaitable[None]]) -> None:
@@ -132,14 +129,14 @@ async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
         fields["skills"] = [s.strip() for s in args.skills.split(",") if s.strip()]
     if args.languages:
         fields["languages"] = [s.strip() for s in args.languages.split(",") if s.strip()]
-    await directory.add_agent(hub.store, hub.auth, directory.NewAgent.model_validate(fields))
+    await add_agent(hub.store, hub.auth, NewAgent.model_validate(fields))
     print(f"added agent {args.username} ({args.role})")
 
 
 async def _import(hub: Hub, path: Path) -> None:
     if not path.is_file():
         raise invalid(f"{path} is not a file.")
-    articles = directory.read_articles(path)
+    articles = read_articles(path)
     batch = 200
     for start in range(0, len(articles), batch):
         await hub.knowledge.load(articles[start : start + batch])

@@ -9,10 +9,17 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from channels.registry import ConfiguredChannel, configured
 from hub.delivery import OutboxSettings
-from router.router import RouterSettings
+from router.routing import RouterSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+
+
+def unconfigured_channels() -> tuple[ConfiguredChannel, ...]:
+    """The channels that need no configuration (the web chat, the API channel without a key)."""
+    return tuple(configured({}, DEFAULT_PUBLIC_URL))
 
 
 @dataclass(frozen=True)
@@ -30,23 +37,24 @@ class Settings:
     rasa_url: str | None = None
     """Rasa's REST endpoint (e.g. http://127.0.0.1:5005); None runs the built-in bot only."""
     rasa_timeout_seconds: float = 3.0
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = DEFAULT_PUBLIC_URL
     """The hub's address as providers and citizens reach it (behind a proxy, the proxy's)."""
-    channel_factories: tuple[Callable[[Any], Any], ...] = ()
-    """Provider channels to run: each builds its adapter from the hub (a `HubPort`)."""
+    channels: tuple[ConfiguredChannel, ...] = field(default_factory=unconfigured_channels)
+    """The channels to run with their settings: `from_env` asks `channels.registry` which the
+    environment turns on; tests pass `configured(env, public_url, given={...})`."""
     translation_engines: tuple[Callable[[Any], Any], ...] = ()
     """Machine-translation engines in order of preference (translation/configured.py)."""
     translation_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Foreign language → the engines to ask first for it."""
     secure_cookies: bool = False
-    api_channel_key: str | None = None
     # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Settings from `DASAN_*` variables; keyword arguments win over both."""
+        """Settings from `DASAN_*` variables (the channels' too); keyword arguments win over both.
+        Raises ValueError when a channel is configured by halves."""
         env = os.environ
         values: dict[str, object] = {}
         if "DASAN_DATABASE_URL" in env:
@@ -61,8 +69,6 @@ class Settings:
             values["rasa_url"] = env["DASAN_RASA_URL"]
         if env.get("DASAN_PUBLIC_URL"):
             values["public_url"] = env["DASAN_PUBLIC_URL"].rstrip("/")
-        if env.get("DASAN_API_CHANNEL_KEY"):
-            values["api_channel_key"] = env["DASAN_API_CHANNEL_KEY"]
         if "DASAN_SECURE_COOKIES" in env:
             values["secure_cookies"] = env["DASAN_SECURE_COOKIES"] == "1"
         router = RouterSettings(
@@ -74,4 +80,6 @@ class Settings:
         )
         values["router"] = router
         values.update({key: value for key, value in overrides.items() if value is not None})
+        if "channels" not in values:
+            values["channels"] = tuple(configured(env, str(values.get("public_url", DEFAULT_PUBLIC_URL))))
         return cls(**values)  # type: ignore[arg-type]

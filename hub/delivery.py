@@ -17,15 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import ChannelAdapter, Delivered, DeliveryFailed
+from channels.base import Delivered, DeliveryFailed, OutboundChannel
 from hub.bus import EventBus, MessageAdded, MessageChanged
 from model.clock import utcnow
 from model import Channel, Conversation, Direction, Message, MessageStatus
-from store import conversations as store
+from store import conversations
 from store.db import Store
-from store.tables import ConversationRow, MessageRow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class OutboxSettings:
 
 @dataclass(frozen=True)
 class _Outcome:
-    message_id: int
+    message: Message
     conversation: Conversation
     delivered: Delivered | None = None
     failure: DeliveryFailed | None = None
@@ -80,12 +79,12 @@ def backoff(attempts: int, settings: OutboxSettings, retry_after: float | None =
 class Outbox:
     def __init__(
         self,
-        store_: Store,
+        store: Store,
         bus: EventBus,
-        channels: Mapping[Channel, ChannelAdapter],
+        channels: Mapping[Channel, OutboundChannel],
         settings: OutboxSettings | None = None,
     ) -> None:
-        self._store = store_
+        self._store = store
         self._bus = bus
         self._channels = channels
         self.settings = settings or OutboxSettings()
@@ -156,50 +155,28 @@ class Outbox:
 
     async def _due_heads(self, now: datetime) -> list[tuple[Conversation, Message]]:
         async with self._store.read() as session:
-            rows = list(
-                await session.scalars(
-                    select(MessageRow)
-                    .where(MessageRow.direction == Direction.OUT.value, MessageRow.status == MessageStatus.QUEUED.value)
-                    .order_by(MessageRow.id)
-                    .limit(1000)
-                )
-            )
-            heads: dict[str, MessageRow] = {}
-            for row in rows:
-                heads.setdefault(row.conversation_id, row)
-            due = [row for row in heads.values() if row.next_attempt_at is None or row.next_attempt_at <= now]
-            if not due:
-                return []
-            conversation_rows = list(
-                await session.scalars(
-                    select(ConversationRow).where(ConversationRow.id.in_({row.conversation_id for row in due}))
-                )
-            )
-            records = {record.id: record for record in await store.conversations(session, conversation_rows)}
-            messages = await store.message_records(session, due)
-        return [(records[message.conversation_id], message) for message in messages]
+            return await conversations.due_outbound(session, now)
 
     async def _send(self, conversation: Conversation, message: Message) -> _Outcome:
-        message_id = int(message.id)
-        adapter = self._channels.get(conversation.channel)
-        if adapter is None:
-            failure = DeliveryFailed(f"no adapter for channel {conversation.channel}", retryable=True)
-            return _Outcome(message_id, conversation, failure=failure)
+        outbound = self._channels.get(conversation.channel)
+        if outbound is None:
+            failure = DeliveryFailed(f"the {conversation.channel} channel is not running", retryable=True)
+            return _Outcome(message, conversation, failure=failure)
         if conversation.channel not in self._limits:
-            self._limits[conversation.channel] = RateLimit(adapter.sends_per_second)
+            self._limits[conversation.channel] = RateLimit(outbound.sends_per_second)
         await self._limits[conversation.channel].take()
         try:
-            async with asyncio.timeout(adapter.send_timeout):
-                delivered = await adapter.deliver(conversation, message)
-            return _Outcome(message_id, conversation, delivered=delivered)
+            async with asyncio.timeout(outbound.send_timeout):
+                delivered = await outbound.deliver(conversation, message)
+            return _Outcome(message, conversation, delivered=delivered)
         except DeliveryFailed as failure:
-            return _Outcome(message_id, conversation, failure=failure)
+            return _Outcome(message, conversation, failure=failure)
         except TimeoutError:
-            failure = DeliveryFailed(f"no answer from {conversation.channel} within {adapter.send_timeout:g} s")
-            return _Outcome(message_id, conversation, failure=failure)
-        except Exception as error:  # an adapter bug must not stop every other message
-            log.exception("delivering message %s failed", message_id)
-            return _Outcome(message_id, conversation, failure=DeliveryFailed(f"{type(error).__name__}: {error}"))
+            failure = DeliveryFailed(f"no answer from {conversation.channel} within {outbound.send_timeout:g} s")
+            return _Outcome(message, conversation, failure=failure)
+        except Exception as error:  # a channel's bug must not stop every other message
+            log.exception("delivering message %s failed", message.id)
+            return _Outcome(message, conversation, failure=DeliveryFailed(f"{type(error).__name__}: {error}"))
 
     async def _record(self, outcome: _Outcome) -> None:
         """Write the outcome; returns once it is stored. Outcomes that arrive together share
@@ -227,35 +204,28 @@ class Outbox:
         for _, done in batch:
             if not done.done():
                 done.set_result(None)
-        by_id = {outcome.message_id: outcome.conversation for outcome, _ in batch}
-        self._bus.publish(*(MessageChanged(by_id[int(m.id)], m) for m in messages))
+        by_id = {outcome.message.id: outcome.conversation for outcome, _ in batch}
+        self._bus.publish(*(MessageChanged(by_id[m.id], m) for m in messages))
 
     async def _write(self, now: datetime, outcomes: list[_Outcome]) -> list[Message]:
         async with self._store.write() as session:
-            rows = {
-                row.id: row
-                for row in await session.scalars(
-                    select(MessageRow).where(MessageRow.id.in_([o.message_id for o in outcomes]))
-                )
-            }
             for outcome in outcomes:
-                row = rows[outcome.message_id]
-                row.attempts += 1
-                if outcome.delivered is not None:
-                    row.status = outcome.delivered.status.value
-                    row.provider_message_id = outcome.delivered.provider_message_id or row.provider_message_id
-                    row.next_attempt_at, row.error = None, None
-                else:
-                    self._failed(row, outcome.failure, now)
-            await session.flush()
-            return await store.message_records(session, list(rows.values()))
+                await self._record_one(session, outcome, now)
+            return await conversations.messages_by_id(session, [o.message.id for o in outcomes])
 
-    def _failed(self, row: MessageRow, failure: DeliveryFailed | None, now: datetime) -> None:
-        assert failure is not None
-        row.error = failure.reason[:500]
-        if not failure.retryable or row.attempts >= self.settings.max_attempts:
-            row.status = MessageStatus.FAILED.value
-            row.next_attempt_at = None
-            log.warning("message %s failed after %d attempts: %s", row.id, row.attempts, failure.reason)
+    async def _record_one(self, session: AsyncSession, outcome: _Outcome, now: datetime) -> None:
+        attempts = outcome.message.attempts + 1
+        if outcome.delivered is not None:
+            await conversations.record_attempt(session, outcome.message.id, outcome.delivered.status, None,
+                                               outcome.delivered.provider_message_id)  # fmt: skip
             return
-        row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, self.settings, failure.retry_after))
+        failure = outcome.failure
+        assert failure is not None
+        error = failure.reason[:500]
+        if not failure.retryable or attempts >= self.settings.max_attempts:
+            log.warning("message %s failed after %d attempts: %s", outcome.message.id, attempts, failure.reason)
+            await conversations.record_attempt(session, outcome.message.id, MessageStatus.FAILED, error)
+            return
+        retry_at = now + timedelta(seconds=backoff(attempts, self.settings, failure.retry_after))
+        await conversations.record_attempt(session, outcome.message.id, MessageStatus.QUEUED, error,
+                                           next_attempt_at=retry_at)  # fmt: skip

@@ -3,42 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.base import MAX_REPLY_CHARS
 from hub.bus import AgentChanged, EventBus
-from model.clock import utcnow
-from model.errors import HubError, conflict, forbidden, invalid, not_found
-from model.catalog import Catalog
+from hub.changes import Changes, enqueue, publish_messages, reply, say
+from hub.dispatcher import Dispatcher
 from model import (
     AGENT_LANGUAGE,
+    CATEGORIES,
+    DISPOSITIONS,
+    LANGUAGES,
     QUEUE_NAMES,
     Agent,
     AgentState,
     Author,
-    Category,
-    Channel,
     Conversation,
     ConversationState,
+    Decider,
     Direction,
-    Disposition,
     EventType,
-    Language,
     Message,
     MessageStatus,
     Role,
-    TranslationStatus,
 )
-from router.router import Changes, Router, add_catalog_message, publish_messages, queue_for
-from store import agents as agent_store
-from store import conversations as store
+from model.catalog import Catalog
+from model.clock import utcnow
+from model.errors import HubError, conflict, forbidden, invalid, not_found
+from router.lifecycle import Move, RefusedMove, moved
+from router.routing import queue_for
+from store import agents, conversations
 from store.db import Store
-from store.tables import AgentRow, ConversationRow, MessageRow
 from translation.service import Translation, Translator
 
-MAX_REPLY_CHARS = 4000
-Change = Callable[[AsyncSession, ConversationRow, datetime], Awaitable[list[MessageRow]]]
+Change = Callable[[AsyncSession, Conversation, datetime], Awaitable[tuple[Conversation, list[Message]]]]
+"""One desk action inside its transaction: the conversation after it and the messages it added."""
 
 
 def _actor(agent: Agent) -> str:
@@ -46,64 +48,58 @@ def _actor(agent: Agent) -> str:
 
 
 class Desk:
-    def __init__(self, store_: Store, bus: EventBus, router: Router, catalog: Catalog, translator: Translator) -> None:
-        self._store = store_
+    def __init__(
+        self, store: Store, bus: EventBus, dispatcher: Dispatcher, catalog: Catalog, translator: Translator
+    ) -> None:
+        self._store = store
         self._bus = bus
-        self._router = router
+        self._dispatcher = dispatcher
         self._catalog = catalog
         self._translator = translator
 
     async def _change(self, conversation_id: str, change: Change, redispatch: bool = False) -> Conversation:
         changes = Changes()
         async with self._store.write() as session:
-            row = await store.conversation_row(session, conversation_id, lock=True)
-            if row is None:
+            conversation = await conversations.conversation(session, conversation_id, lock=True)
+            if conversation is None:
                 raise not_found("The conversation")
-            messages = await change(session, row, utcnow())
-            await session.flush()
-            await publish_messages(session, row, messages, changes)
-            record = await store.conversation(session, row)
+            changed, messages = await change(session, conversation, utcnow())
+            await conversations.save(session, changed)
+            record = await publish_messages(session, changed.id, messages, changes)
         changes.publish_to(self._bus)
         if redispatch:
-            await self._router.dispatch()
+            await self._dispatcher.dispatch()
         return record
 
-    def _require_holder(self, agent: Agent, row: ConversationRow) -> None:
-        if row.state != ConversationState.ASSIGNED.value:
-            raise conflict(
-                f"The conversation is {row.state}; only an assigned conversation can be answered or resolved."
-            )
-        if row.assigned_agent_id != agent.id and not agent.role.at_least(Role.SUPERVISOR):
+    @staticmethod
+    def _require_holder(agent: Agent, conversation: Conversation) -> None:
+        """Only an assigned conversation is answered or resolved, by its agent or a supervisor."""
+        if conversation.state is not ConversationState.ASSIGNED:
+            raise RefusedMove(conversation.state, Move.RESOLVE)
+        if conversation.assigned_agent_id != agent.id and not agent.role.at_least(Role.SUPERVISOR):
             raise forbidden("Another agent holds this conversation.")
 
-    def _joined(
-        self, session: AsyncSession, row: ConversationRow, agent_name: str, now: datetime
-    ) -> Awaitable[MessageRow]:
-        return add_catalog_message(session, row, self._catalog, Author.SYSTEM, "system.agent_joined", now,
-                                   agent=agent_name)  # fmt: skip
+    async def _joined(self, session: AsyncSession, conversation: Conversation, name: str, now: datetime) -> Message:
+        return await say(session, conversation, self._catalog, Author.SYSTEM, "system.agent_joined", now, agent=name)
 
     async def claim(self, agent: Agent, conversation_id: str) -> Conversation:
         """Accept an offer, or take a waiting conversation from its queue."""
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            if row.state == ConversationState.OFFERED.value and row.assigned_agent_id != agent.id:
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            offered = conversation.state is ConversationState.OFFERED
+            if offered and conversation.assigned_agent_id != agent.id:
                 raise conflict("This conversation is offered to another agent.")
-            if row.state == ConversationState.QUEUED.value:
-                held = (await store.held_by_agent(session)).get(agent.id, {})
-                kind = Channel(row.channel).kind
+            claimed = moved(conversation, Move.ACCEPT, now, agent_id=agent.id)
+            if not offered:
+                held = (await conversations.held_by_agent(session)).get(agent.id, {})
+                kind = conversation.channel.kind
                 if held.get(kind, 0) >= agent.capacity.get(kind, 0):
                     raise conflict("You are at full capacity; resolve a conversation first.")
-            elif row.state != ConversationState.OFFERED.value:
-                raise conflict(f"The conversation is {row.state} and cannot be claimed.")
-            pulled = row.state == ConversationState.QUEUED.value
-            row.state = ConversationState.ASSIGNED.value
-            row.assigned_agent_id = agent.id
-            row.offer_expires_at = None
-            row.answered_at = row.answered_at or now
-            store.add_event(
-                session, row.id, EventType.ACCEPTED, _actor(agent), now, agent=agent.username, pulled_from_queue=pulled
-            )
-            return [await self._joined(session, row, agent.display_name, now)]
+            conversations.add_event(session, conversation.id, EventType.ACCEPTED, _actor(agent), now,
+                                    agent=agent.username, pulled_from_queue=not offered)  # fmt: skip
+            return claimed, [await self._joined(session, claimed, agent.display_name, now)]
 
         return await self._change(conversation_id, change)
 
@@ -132,22 +128,22 @@ class Desk:
             raise invalid("The reply is empty.", "empty_text")
         if len(text) > MAX_REPLY_CHARS:
             raise invalid(f"The reply is longer than {MAX_REPLY_CHARS} characters.", "text_too_long")
-        sent: list[MessageRow] = []
+        sent: list[Message] = []
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            self._require_holder(agent, row)
-            if row.first_response_at is None:
-                row.first_response_at = now
-                store.add_event(session, row.id, EventType.FIRST_RESPONSE, _actor(agent), now)
-            message = await store.add_outbound(session, row, Author.AGENT, text, now, agent_id=agent.id)
-            if korean is not None:
-                message.translation, message.translation_status = korean.strip(), TranslationStatus.TRANSLATED.value
-            sent.append(message)
-            return sent
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            self._require_holder(agent, conversation)
+            if conversation.first_response_at is None:
+                conversation = replace(conversation, first_response_at=now)
+                conversations.add_event(session, conversation.id, EventType.FIRST_RESPONSE, _actor(agent), now)
+            translation = korean.strip() if korean is not None else None
+            sent.append(await reply(session, conversation, Author.AGENT, text, now, agent_id=agent.id,
+                                    translation=translation))  # fmt: skip
+            return conversation, sent
 
         await self._change(conversation_id, change)
-        async with self._store.read() as session:
-            return (await store.message_records(session, sent))[0]
+        return sent[0]
 
     async def transfer(
         self, agent: Agent, conversation_id: str, queue: str | None, to_agent: str | None
@@ -158,53 +154,47 @@ class Desk:
         if queue and queue not in QUEUE_NAMES:
             raise invalid(f"Unknown queue {queue!r}; queues are {', '.join(QUEUE_NAMES)}.", "unknown_queue")
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            if row.state == ConversationState.RESOLVED.value:
-                raise conflict("A resolved conversation cannot be transferred.")
-            if row.state == ConversationState.ASSIGNED.value:
-                self._require_holder(agent, row)
-            await self._idle_from(session, row.assigned_agent_id, now)
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            if conversation.state is ConversationState.ASSIGNED:
+                self._require_holder(agent, conversation)
+            actor = _actor(agent)
             if queue:
-                store.add_event(
-                    session, row.id, EventType.TRANSFERRED, _actor(agent), now, from_queue=row.queue, to_queue=queue
-                )
-                return [await self._router.enqueue(session, row, queue, f"transferred by {agent.username}", now)]
-            target = await agent_store.by_username(session, to_agent or "")
+                moved(conversation, Move.QUEUE, now)  # refuses a resolved conversation before anything is written
+                await agents.idle_from(session, conversation.assigned_agent_id, now)
+                conversations.add_event(session, conversation.id, EventType.TRANSFERRED, actor, now,
+                                        from_queue=conversation.queue, to_queue=queue)  # fmt: skip
+                queued, notice = await enqueue(session, conversation, self._catalog, queue,
+                                               f"transferred by {agent.username}", Decider.ROUTER.value, now)  # fmt: skip
+                return queued, [notice]
+            target = await agents.by_username(session, to_agent or "")
             if target is None:
                 raise not_found(f"The agent {to_agent!r}")
-            store.add_event(
-                session,
-                row.id,
-                EventType.TRANSFERRED,
-                _actor(agent),
-                now,
-                from_queue=row.queue,
-                to_agent=target.username,
-            )
-            row.state = ConversationState.ASSIGNED.value
-            row.assigned_agent_id = target.id
-            row.offer_expires_at = None
-            row.answered_at = row.answered_at or now
-            return [await self._joined(session, row, target.display_name, now)]
+            assigned = moved(conversation, Move.ASSIGN, now, agent_id=target.id)
+            await agents.idle_from(session, conversation.assigned_agent_id, now)
+            conversations.add_event(session, conversation.id, EventType.TRANSFERRED, actor, now,
+                                    from_queue=conversation.queue, to_agent=target.username)  # fmt: skip
+            return assigned, [await self._joined(session, assigned, target.display_name, now)]
 
         return await self._change(conversation_id, change, redispatch=True)
 
     async def resolve(self, agent: Agent, conversation_id: str, disposition: str) -> Conversation:
         """Close the conversation with a disposition from the report's table."""
-        if disposition not in {d.value for d in Disposition}:
+        if disposition not in DISPOSITIONS:
             raise invalid(
-                f"Unknown disposition {disposition!r}; use one of {', '.join(d.value for d in Disposition)}.",
-                "unknown_disposition",
+                f"Unknown disposition {disposition!r}; use one of {', '.join(DISPOSITIONS)}.", "unknown_disposition"
             )
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            self._require_holder(agent, row)
-            row.state = ConversationState.RESOLVED.value
-            row.resolved_at = now
-            row.disposition = disposition
-            store.add_event(session, row.id, EventType.RESOLVED, _actor(agent), now, disposition=disposition)
-            await self._idle_from(session, row.assigned_agent_id, now)
-            return [await add_catalog_message(session, row, self._catalog, Author.SYSTEM, "system.resolved", now)]
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            self._require_holder(agent, conversation)
+            resolved = moved(conversation, Move.RESOLVE, now, disposition=disposition)
+            conversations.add_event(session, conversation.id, EventType.RESOLVED, _actor(agent), now,
+                                    disposition=disposition)  # fmt: skip
+            await agents.idle_from(session, conversation.assigned_agent_id, now)
+            return resolved, [await say(session, resolved, self._catalog, Author.SYSTEM, "system.resolved", now)]
 
         return await self._change(conversation_id, change, redispatch=True)
 
@@ -212,53 +202,35 @@ class Desk:
         self, agent: Agent, conversation_id: str, language: str | None, category: str | None, priority: int | None
     ) -> Conversation:
         """An agent corrects the language or category, or a supervisor the priority."""
-        if language is not None and language not in {lang.value for lang in Language}:
+        if language is not None and language not in LANGUAGES:
             raise invalid(f"Unknown language {language!r}.", "unknown_language")
-        if category is not None and category not in {c.value for c in Category}:
+        if category is not None and category not in CATEGORIES:
             raise invalid(f"Unknown category {category!r}.", "unknown_category")
         if priority is not None and not agent.role.at_least(Role.SUPERVISOR):
             raise forbidden("Only a supervisor sets priorities.")
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
             actor = _actor(agent)
-            if language is not None and language != row.language:
-                row.language, row.language_source = language, "agent"
-                store.add_event(
-                    session,
-                    row.id,
-                    EventType.LANGUAGE_SET,
-                    actor,
-                    now,
-                    language=language,
-                    reason="corrected by an agent",
-                )
-            if category is not None and category != row.category:
-                row.category, row.category_source = category, "agent"
-                store.add_event(
-                    session,
-                    row.id,
-                    EventType.CATEGORY_SET,
-                    actor,
-                    now,
-                    category=category,
-                    reason="corrected by an agent",
-                )
-            if priority is not None and priority != row.priority:
-                row.priority = priority
-                store.add_event(session, row.id, EventType.PRIORITY_SET, actor, now, priority=priority)
-            if row.state == ConversationState.QUEUED.value and queue_for(row) != row.queue:
-                store.add_event(
-                    session,
-                    row.id,
-                    EventType.TRANSFERRED,
-                    actor,
-                    now,
-                    from_queue=row.queue,
-                    to_queue=queue_for(row),
-                    reason="correction",
-                )
-                row.queue = queue_for(row)
-            return []
+            if language is not None and language != conversation.language:
+                conversation = replace(conversation, language=language, language_source=Decider.AGENT)
+                conversations.add_event(session, conversation.id, EventType.LANGUAGE_SET, actor, now,
+                                        language=language, reason="corrected by an agent")  # fmt: skip
+            if category is not None and category != conversation.category:
+                conversation = replace(conversation, category=category, category_source=Decider.AGENT)
+                conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, actor, now,
+                                        category=category, reason="corrected by an agent")  # fmt: skip
+            if priority is not None and priority != conversation.priority:
+                conversation = replace(conversation, priority=priority)
+                conversations.add_event(session, conversation.id, EventType.PRIORITY_SET, actor, now,
+                                        priority=priority)  # fmt: skip
+            if conversation.state is ConversationState.QUEUED and queue_for(conversation) != conversation.queue:
+                conversations.add_event(session, conversation.id, EventType.TRANSFERRED, actor, now,
+                                        from_queue=conversation.queue, to_queue=queue_for(conversation),
+                                        reason="correction")  # fmt: skip
+                conversation = moved(conversation, Move.QUEUE, now, queue=queue_for(conversation))
+            return conversation, []
 
         return await self._change(conversation_id, change, redispatch=True)
 
@@ -267,71 +239,52 @@ class Desk:
         if not reason.strip():
             raise invalid("Say why the conversation is abusive.", "missing_reason")
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            store.add_event(
-                session,
-                row.id,
-                EventType.FLAGGED,
-                _actor(agent),
-                now,
-                reason=reason.strip()[:500],
-                action=action.strip()[:200],
-            )
-            return []
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            conversations.add_event(session, conversation.id, EventType.FLAGGED, _actor(agent), now,
+                                    reason=reason.strip()[:500], action=action.strip()[:200])  # fmt: skip
+            return conversation, []
 
         return await self._change(conversation_id, change)
 
     async def citizen_left(self, conversation_id: str) -> Conversation:
         """The citizen closed the chat: waiting ones count as abandoned."""
 
-        async def change(session: AsyncSession, row: ConversationRow, now: datetime) -> list[MessageRow]:
-            if row.state == ConversationState.ASSIGNED.value:
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            if conversation.state is ConversationState.RESOLVED:
+                return conversation, []
+            citizen = Decider.CITIZEN.value
+            left = moved(conversation, Move.CITIZEN_LEAVE, now)
+            if left.state is ConversationState.ASSIGNED:
                 # The agent still resolves it (with a disposition); tell them in the thread.
-                store.add_event(session, row.id, EventType.CITIZEN_LEFT, "citizen", now)
-                row.last_message_at = now
-                note = await store.add_message(
-                    session, conversation_id=row.id, channel=row.channel, sender=row.sender,
-                    provider_message_id=None, direction=Direction.IN.value, author=Author.SYSTEM.value,
-                    text=self._catalog.text("system.citizen_left", "ko"), language="ko",
-                    status=MessageStatus.RECEIVED.value, created_at=now,
+                conversations.add_event(session, conversation.id, EventType.CITIZEN_LEFT, citizen, now)
+                note = await conversations.add_message(
+                    session, left, Direction.IN, Author.SYSTEM, self._catalog.text("system.citizen_left", AGENT_LANGUAGE),
+                    now, language=AGENT_LANGUAGE, status=MessageStatus.RECEIVED,
                 )  # fmt: skip
-                return [note]
-            if row.state == ConversationState.RESOLVED.value:
-                return []
-            await self._idle_from(session, row.assigned_agent_id, now)
-            if row.state in (ConversationState.QUEUED.value, ConversationState.OFFERED.value):
-                row.abandoned = True
-                store.add_event(session, row.id, EventType.ABANDONED, "citizen", now, queue=row.queue)
+                return left, [note]
+            await agents.idle_from(session, conversation.assigned_agent_id, now)
+            if left.abandoned:
+                conversations.add_event(session, conversation.id, EventType.ABANDONED, citizen, now,
+                                        queue=conversation.queue)  # fmt: skip
             else:
-                store.add_event(session, row.id, EventType.RESOLVED, "citizen", now, disposition=None)
-            row.state = ConversationState.RESOLVED.value
-            row.resolved_at = now
-            row.assigned_agent_id = None
-            return []
+                conversations.add_event(session, conversation.id, EventType.RESOLVED, citizen, now, disposition=None)
+            return left, []
 
         return await self._change(conversation_id, change, redispatch=True)
 
     async def set_presence(self, agent: Agent, state: str) -> Agent:
         """available, break or offline; becoming available starts the idle clock."""
-        allowed = {AgentState.AVAILABLE.value, AgentState.BREAK.value, AgentState.OFFLINE.value}
+        allowed = (AgentState.AVAILABLE.value, AgentState.BREAK.value, AgentState.OFFLINE.value)
         if state not in allowed:
             raise invalid(f"Presence must be one of {', '.join(sorted(allowed))}.", "unknown_state")
         async with self._store.write() as session:
-            row = await session.get(AgentRow, agent.id)
-            if row is None:
+            record = await agents.set_presence(session, agent.id, AgentState(state), utcnow())
+            if record is None:
                 raise not_found("The agent")
-            if state == AgentState.AVAILABLE.value and row.state != state:
-                row.idle_since = utcnow()
-            row.state = state
-            await session.flush()
-            record = await agent_store.record(session, row)
         self._bus.publish(AgentChanged(record))
-        await self._router.dispatch()
+        await self._dispatcher.dispatch()
         return record
-
-    async def _idle_from(self, session: AsyncSession, agent_id: str | None, now: datetime) -> None:
-        """A conversation left this agent: their idle time counts from now."""
-        if agent_id:
-            row = await session.get(AgentRow, agent_id)
-            if row is not None:
-                row.idle_since = now

@@ -1,51 +1,64 @@
 """Ingest: every citizen message from every channel comes in here.
 
 Persist first (idempotent on channel, sender and provider message id), then let the
-router decide, then publish. One citizen's messages are handled strictly in order.
+router decide (running the bot when it asks), then write and publish what it decided.
+One citizen's messages are handled strictly in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chatbot.knowledge.base import KnowledgeBase
+from chatbot.turn import Bot
 from hub.bus import EventBus
-from model.clock import utcnow
+from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.contacts import link_verified_phone
-from model.errors import refuse_nul
-from hub.knowledge import KnowledgeBase
-from model.locks import KeyedLocks
+from hub.dispatcher import Dispatcher
 from model import (
+    AGENT_LANGUAGE,
+    LANGUAGES,
     Author,
+    BotTurn,
     Category,
     Conversation,
     ConversationState,
+    Decider,
     Direction,
     EventType,
     Inbound,
     IngestResult,
-    Language,
+    Message,
     MessageStatus,
+    QuickReply,
     Reply,
 )
+from model.catalog import Catalog
+from model.clock import utcnow
+from model.errors import refuse_nul
+from model.locks import KeyedLocks
 from router.categories import CategoryGuess, guess_category
-from router.router import Changes, Router, Step, publish_messages
-from store import conversations as store
+from router.lifecycle import INITIAL, Move, moved
+from router.routing import Plan, RouterSettings, Step, after_bot, before_bot, learned_category, queue_for
+from store import contacts, conversations, queues
 from store.db import Store
-from store.tables import ConversationRow, MessageRow
 from translation.langid import LanguageIdentifier
 
-CITIZEN = "citizen"
-_LANGUAGES = {language.value for language in Language}
+log = logging.getLogger(__name__)
+CITIZEN = Decider.CITIZEN.value
+ROUTER = Decider.ROUTER.value
 
 
 @dataclass(frozen=True)
 class _Stored:
     conversation: Conversation
-    message_id: int
+    message_id: str
     duplicate: bool
     replies: tuple[Reply, ...] = ()
 
@@ -53,18 +66,24 @@ class _Stored:
 class Ingest:
     def __init__(
         self,
-        store_: Store,
+        store: Store,
         bus: EventBus,
-        router: Router,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        catalog: Catalog,
         languages: LanguageIdentifier,
         knowledge: KnowledgeBase,
+        settings: RouterSettings,
         reopen_window: timedelta,
     ) -> None:
-        self._store = store_
+        self._store = store
         self._bus = bus
-        self._router = router
+        self._bot = bot
+        self._dispatcher = dispatcher
+        self._catalog = catalog
         self._languages = languages
         self._knowledge = knowledge
+        self._settings = settings
         self._reopen_window = reopen_window
         self._order = KeyedLocks()
 
@@ -77,31 +96,116 @@ class Ingest:
             stored = await self._store_once(inbound)
             if stored.duplicate:
                 return IngestResult(
-                    stored.conversation.id, str(stored.message_id), True, stored.conversation.state, stored.replies
+                    stored.conversation.id, stored.message_id, True, stored.conversation.state, stored.replies
                 )
-            plan = await self._router.plan(stored.conversation, inbound.text)
+            plan = await self._plan(stored.conversation, inbound.text)
             changes = Changes()
             async with self._store.write() as session:
-                row = await store.conversation_row(session, stored.conversation.id, lock=True)
-                message = await session.get(MessageRow, stored.message_id)
-                assert row is not None and message is not None
-                replies = await self._router.apply(session, row, plan, message, utcnow())
-                # A handoff makes the citizen's message matter to agents: publish it again with
-                # the conversation as it is now queued (subscribers keep messages by id).
-                published = [message, *replies] if plan.step is Step.HANDOFF else replies
-                if published or plan.step is not Step.NONE:
-                    await publish_messages(session, row, published, changes)
-                state = ConversationState(row.state)
+                conversation = await conversations.conversation(session, stored.conversation.id, lock=True)
+                assert conversation is not None
+                conversation, replies = await self._apply(session, conversation, plan, stored.message_id, utcnow())
+                if replies or plan.step is not Step.NONE:
+                    # A handoff makes the citizen's message matter to agents: publish it again with
+                    # the conversation as it is now queued (subscribers keep messages by id).
+                    handed_off = plan.step is Step.HANDOFF
+                    citizen = await conversations.messages_by_id(session, [stored.message_id]) if handed_off else []
+                    await publish_messages(session, conversation.id, [*citizen, *replies], changes)
             changes.publish_to(self._bus)
             if plan.step is Step.HANDOFF:
-                await self._router.dispatch()
+                await self._dispatcher.dispatch()
             return IngestResult(
                 stored.conversation.id,
-                str(stored.message_id),
+                stored.message_id,
                 False,
-                state,
-                tuple(Reply(reply.text, reply.language) for reply in replies),
+                conversation.state,
+                tuple(Reply(message.text, message.language) for message in replies),
             )
+
+    # -- deciding ----------------------------------------------------------------------
+
+    async def _plan(self, conversation: Conversation, text: str) -> Plan:
+        """The router's decision, with the bot's turn when the router leaves it to the bot."""
+        people_only = False
+        if conversation.state is ConversationState.BOT:
+            async with self._store.read() as session:
+                queue = await queues.queue(session, queue_for(conversation))
+            people_only = queue is not None and not queue.bot_first
+        language = conversation.language or AGENT_LANGUAGE
+        decided = before_bot(conversation, text, people_only, self._bot.speaks(language))
+        if decided is not None:
+            return decided
+        return after_bot(conversation, await self._ask_bot(conversation, text, language), self._settings)
+
+    async def _ask_bot(self, conversation: Conversation, text: str, language: str) -> BotTurn:
+        try:
+            async with asyncio.timeout(self._settings.bot_timeout_seconds):
+                return await self._bot.respond(conversation, text, language)
+        except Exception:  # a broken bot must never keep a citizen from a person
+            log.exception("bot %s failed on conversation %s", self._bot.name, conversation.id)
+            return BotTurn(answered=False, by=self._bot.name)
+
+    # -- writing the decision ----------------------------------------------------------
+
+    async def _apply(
+        self, session: AsyncSession, conversation: Conversation, plan: Plan, inbound_id: str, now: datetime
+    ) -> tuple[Conversation, list[Message]]:
+        """Write what `plan` decided; returns the conversation after it and the replies."""
+        language = conversation.language or AGENT_LANGUAGE
+        ask_person = self._catalog.text("action.ask_person", language)
+        buttons = (QuickReply(ask_person, ask_person),)
+        replies: list[Message] = []
+        turn = plan.turn
+        if turn is not None:
+            conversation = self._learn_from(session, conversation, turn, now)
+            bot = f"bot:{turn.by}"
+            if plan.step is Step.ANSWER and turn.text:
+                conversation = replace(conversation, bot_failures=0)
+                conversations.add_event(session, conversation.id, EventType.BOT_ANSWERED, bot, now,
+                                        article=turn.article_id, confidence=round(turn.confidence, 3))  # fmt: skip
+            elif plan.step in (Step.NOT_FOUND, Step.HANDOFF):
+                conversation = replace(conversation, bot_failures=conversation.bot_failures + 1)
+                conversations.add_event(session, conversation.id, EventType.BOT_FAILED, bot, now,
+                                        confidence=round(turn.confidence, 3), failures=conversation.bot_failures)  # fmt: skip
+            await conversations.save(session, conversation)
+        if plan.step in (Step.ANSWER, Step.NOT_FOUND) and turn is not None and turn.text:
+            # The bot's answer, or its own words for what it cannot answer (Rasa: "not something 120 handles").
+            replies.append(await reply(session, conversation, Author.BOT, turn.text, now, inbound_id, buttons))
+        elif plan.step is Step.NOT_FOUND:
+            replies.append(
+                await say(session, conversation, self._catalog, Author.BOT, "bot.not_found", now, inbound_id, buttons)
+            )
+        elif plan.step is Step.HANDOFF and plan.queue:
+            if plan.notice:
+                replies.append(
+                    await say(session, conversation, self._catalog, Author.BOT, plan.notice, now, inbound_id)
+                )
+            conversations.add_event(session, conversation.id, EventType.HANDED_OFF, ROUTER, now, reason=plan.reason,
+                                    queue=plan.queue, summary=turn.summary if turn else None)  # fmt: skip
+            conversation, notice = await enqueue(
+                session, conversation, self._catalog, plan.queue, plan.reason, ROUTER, now, inbound_id
+            )
+            replies.append(notice)
+        elif plan.step is Step.REMIND:
+            position = await conversations.queue_position(session, conversation)
+            replies.append(
+                await say(session, conversation, self._catalog, Author.SYSTEM, "system.still_queued", now,
+                          inbound_id, position=position)  # fmt: skip
+            )
+        return conversation, replies
+
+    @staticmethod
+    def _learn_from(session: AsyncSession, conversation: Conversation, turn: BotTurn, now: datetime) -> Conversation:
+        """What the bot recognised (the category) and took down (a report) goes on the record."""
+        actor = f"bot:{turn.by}"
+        if (category := learned_category(conversation, turn)) is not None:
+            conversation = replace(conversation, category=category, category_source=Decider.BOT)
+            conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, actor, now, category=category,
+                                    reason="recognised by the bot")  # fmt: skip
+        if turn.report:
+            conversations.add_event(session, conversation.id, EventType.REPORT_FILED, actor, now, **turn.report)
+        return conversation
+
+    # -- storing the message -----------------------------------------------------------
 
     async def _store_once(self, inbound: Inbound) -> _Stored:
         try:
@@ -114,7 +218,7 @@ class Ingest:
         """Keywords first; else the category of a confident knowledge-base match."""
         if guess := guess_category(text):
             return guess
-        hits = await self._knowledge.search(text, "ko", limit=1)
+        hits = await self._knowledge.search(text, AGENT_LANGUAGE, limit=1)
         if hits and hits[0].confidence >= 0.5:
             return CategoryGuess(Category(hits[0].article.category), f"knowledge-base article {hits[0].article.id}")
         return None
@@ -122,113 +226,90 @@ class Ingest:
     async def _persist(self, inbound: Inbound) -> _Stored:
         changes = Changes()
         now = utcnow()
-        channel = inbound.channel.value
         async with self._store.write() as session:
             if inbound.provider_message_id:
-                existing = await store.find_inbound(session, channel, inbound.sender, inbound.provider_message_id)
+                existing = await conversations.find_inbound(
+                    session, inbound.channel, inbound.sender, inbound.provider_message_id
+                )
                 if existing:
-                    row = await store.conversation_row(session, existing.conversation_id)
-                    assert row is not None
-                    replies = await store.replies_to(session, existing.id)
-                    return _Stored(
-                        await store.conversation(session, row),
-                        existing.id,
-                        True,
-                        tuple(Reply(r.text, r.language) for r in replies),
-                    )
+                    conversation = await conversations.conversation(session, existing.conversation_id)
+                    assert conversation is not None
+                    replies = await conversations.replies_to(session, existing.id)
+                    return _Stored(conversation, existing.id, True, tuple(Reply(r.text, r.language) for r in replies))
             display_name = inbound.display_name or f"시민 {inbound.sender[-4:]}"
-            contact_id = (await store.ensure_contact(session, channel, inbound.sender, display_name, now)).id
+            contact_id = await contacts.ensure_contact(session, inbound.channel.value, inbound.sender, display_name, now)
             if inbound.verified_phone:
-                contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone) or contact_id
-            row, requeue = await self._open_conversation(session, contact_id, inbound, now)
-            language = self._set_language(session, row, inbound, now)
-            if row.category is None:
-                guess = await self._guess_category(inbound.text)
-                if guess:
-                    row.category, row.category_source = guess.category.value, "detected"
-                    store.add_event(
-                        session,
-                        row.id,
-                        EventType.CATEGORY_SET,
-                        CITIZEN,
-                        now,
-                        category=guess.category.value,
-                        reason=guess.reason,
-                    )
-            row.last_message_at = now
-            message = await store.add_message(
+                contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone, now) or contact_id
+            conversation, requeue = await self._open_conversation(session, contact_id, inbound, now)
+            conversation, language = self._set_language(session, conversation, inbound, revisable=requeue is None,
+                                                        now=now)  # fmt: skip
+            if conversation.category is None and (guess := await self._guess_category(inbound.text)):
+                conversation = replace(conversation, category=guess.category.value, category_source=Decider.DETECTED)
+                conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, CITIZEN, now,
+                                        category=guess.category.value, reason=guess.reason)  # fmt: skip
+            await conversations.save(session, conversation)
+            message = await conversations.add_message(
                 session,
-                conversation_id=row.id,
-                channel=channel,
-                sender=inbound.sender,
-                provider_message_id=inbound.provider_message_id,
-                direction=Direction.IN.value,
-                author=Author.CITIZEN.value,
-                text=inbound.text,
+                conversation,
+                Direction.IN,
+                Author.CITIZEN,
+                inbound.text,
+                now,
                 language=language,
-                status=MessageStatus.RECEIVED.value,
-                created_at=now,
-                attachments=[attachment.to_json() for attachment in inbound.attachments],
+                status=MessageStatus.RECEIVED,
+                provider_message_id=inbound.provider_message_id,
+                attachments=inbound.attachments,
             )
             new_messages = [message]
             if requeue:
-                new_messages.append(await self._router.enqueue(session, row, requeue, "reopened", now, message.id))
-            record = await publish_messages(session, row, new_messages, changes)
+                conversation, notice = await enqueue(
+                    session, conversation, self._catalog, requeue, "reopened", ROUTER, now, message.id
+                )
+                new_messages.append(notice)
+            record = await publish_messages(session, conversation.id, new_messages, changes)
         changes.publish_to(self._bus)
         return _Stored(record, message.id, False)
 
     async def _open_conversation(
         self, session: AsyncSession, contact_id: str, inbound: Inbound, now: datetime
-    ) -> tuple[ConversationRow, str | None]:
+    ) -> tuple[Conversation, str | None]:
         """The citizen's current conversation (open, reopened or new) and a queue to return it to."""
-        row = await store.latest_conversation(session, inbound.channel.value, inbound.sender)
-        if row is not None and row.state != ConversationState.RESOLVED.value:
-            return row, None
-        if row is not None and row.resolved_at and now - row.resolved_at <= self._reopen_window:
-            store.add_event(session, row.id, EventType.REOPENED, CITIZEN, now)
+        latest = await conversations.latest_conversation(session, inbound.channel, inbound.sender)
+        if latest is not None and latest.state is not ConversationState.RESOLVED:
+            return latest, None
+        if latest is not None and latest.resolved_at and now - latest.resolved_at <= self._reopen_window:
+            conversations.add_event(session, latest.id, EventType.REOPENED, CITIZEN, now)
             # A person had it: back to that queue. The bot had it: back to the bot.
-            reopened_queue = row.queue if row.answered_at else None
-            row.resolved_at = row.disposition = None
-            row.answered_at = row.first_response_at = None
-            row.abandoned, row.bot_failures = False, 0
-            row.queued_at = None
-            if not reopened_queue:
-                row.state, row.queue = ConversationState.BOT.value, None
-            return row, reopened_queue
-        row = store.create_conversation(session, contact_id, inbound.channel.value, inbound.sender, now)
-        await session.flush()
-        store.add_event(session, row.id, EventType.CREATED, CITIZEN, now, channel=inbound.channel.value)
-        return row, None
+            return moved(latest, Move.REOPEN, now), latest.queue if latest.answered_at else None
+        created = await conversations.create_conversation(
+            session, contact_id, inbound.channel, inbound.sender, INITIAL, now
+        )
+        conversations.add_event(session, created.id, EventType.CREATED, CITIZEN, now, channel=inbound.channel.value)
+        return created, None
 
-    def _set_language(self, session: AsyncSession, row: ConversationRow, inbound: Inbound, now: datetime) -> str | None:
-        """The message's language; the conversation's language follows clear evidence only."""
-        if inbound.language in _LANGUAGES and row.language_source != "agent":
-            if row.language != inbound.language:
-                row.language, row.language_source = inbound.language, "citizen"
-                store.add_event(
-                    session,
-                    row.id,
-                    EventType.LANGUAGE_SET,
-                    CITIZEN,
-                    now,
-                    language=inbound.language,
-                    reason="the citizen's choice",
-                )
-            return inbound.language
+    def _set_language(
+        self, session: AsyncSession, conversation: Conversation, inbound: Inbound, revisable: bool, now: datetime
+    ) -> tuple[Conversation, str | None]:
+        """The conversation as the message's language leaves it, and the message's language:
+        the citizen's choice wins over a detection; an agent's correction over both."""
+        if inbound.language in LANGUAGES and conversation.language_source is not Decider.AGENT:
+            if conversation.language != inbound.language:
+                conversation = replace(conversation, language=inbound.language, language_source=Decider.CITIZEN)
+                conversations.add_event(session, conversation.id, EventType.LANGUAGE_SET, CITIZEN, now,
+                                        language=inbound.language, reason="the citizen's choice")  # fmt: skip
+            return conversation, inbound.language
         found = self._languages.identify(inbound.text)
         if found is None:
-            return row.language
+            return conversation, conversation.language
         # Once a person serves the conversation its queue depends on the language: keep it.
-        revisable = row.language_source in (None, "detected") and row.state == ConversationState.BOT.value
-        if found.decisive and revisable and row.language != found.language:
-            row.language, row.language_source = found.language, "detected"
-            store.add_event(
-                session,
-                row.id,
-                EventType.LANGUAGE_SET,
-                "router",
-                now,
-                language=found.language,
-                reason=f"identified with confidence {found.confidence:.2f}",
-            )
-        return found.language if found.decisive else row.language
+        revisable = (
+            revisable
+            and conversation.language_source in (None, Decider.DETECTED)
+            and conversation.state is ConversationState.BOT
+        )
+        if found.decisive and revisable and conversation.language != found.language:
+            conversation = replace(conversation, language=found.language, language_source=Decider.DETECTED)
+            conversations.add_event(session, conversation.id, EventType.LANGUAGE_SET, ROUTER, now,
+                                    language=found.language,
+                                    reason=f"identified with confidence {found.confidence:.2f}")  # fmt: skip
+        return conversation, found.language if found.decisive else conversation.language

@@ -1,6 +1,6 @@
 """Citizens' foreign-language messages in Korean for the agents, without holding them up.
 
-Every message is stored and routed first; the interpreter follows the bus and translates
+Every message is stored and routed first; this worker follows the bus and translates
 afterwards, so a slow or broken translator delays nothing. The agent sees the Korean when
 it arrives, or "translation unavailable" with the original.
 """
@@ -10,22 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import select
-
 from hub.bus import EventBus, MessageAdded, MessageChanged
-from model import AGENT_LANGUAGE, Author, ConversationState, Direction, Message, TranslationStatus
-from store import conversations as store
+from model import AGENT_LANGUAGE, Author, Direction, Message, TranslationStatus
+from store import conversations
 from store.db import Store
-from store.tables import ConversationRow, MessageRow
 from translation.service import Translator
 
 log = logging.getLogger(__name__)
 CONCURRENT = 4
 
 
-class Interpreter:
-    def __init__(self, store_: Store, bus: EventBus, translator: Translator) -> None:
-        self._store = store_
+class MessageTranslator:
+    """Machine translation of citizens' messages for the agents (not sign-language interpreting)."""
+
+    def __init__(self, store: Store, bus: EventBus, translator: Translator) -> None:
+        self._store = store
         self._bus = bus
         self._translator = translator
         self._slots = asyncio.Semaphore(CONCURRENT)
@@ -69,19 +68,7 @@ class Interpreter:
 
     async def _left_over(self) -> list[Message]:
         async with self._store.read() as session:
-            rows = await session.scalars(
-                select(MessageRow)
-                .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
-                .where(
-                    ConversationRow.state != ConversationState.RESOLVED.value,
-                    MessageRow.direction == Direction.IN.value,
-                    MessageRow.translation_status.is_(None),
-                    MessageRow.language != AGENT_LANGUAGE,
-                )
-                .order_by(MessageRow.id)
-                .limit(500)
-            )
-            return [m for m in await store.message_records(session, list(rows)) if self.wanted(m)]
+            return [m for m in await conversations.untranslated(session, AGENT_LANGUAGE) if self.wanted(m)]
 
     async def _translate(self, message: Message) -> None:
         try:
@@ -89,14 +76,10 @@ class Interpreter:
                 found = await self._translator.translate(message.text, message.language or "", AGENT_LANGUAGE)
             if found.text is None:
                 log.warning("message %s stays untranslated: %s", message.id, found.error)
+            status = TranslationStatus.TRANSLATED if found.text is not None else TranslationStatus.UNAVAILABLE
             async with self._store.write() as session:
-                row = await session.get(MessageRow, int(message.id))
-                if row is None:
-                    return
-                row.translation = found.text
-                status = TranslationStatus.TRANSLATED if found.text is not None else TranslationStatus.UNAVAILABLE
-                row.translation_status = status.value
-                record, changed = await store.changed_message(session, row)
+                await conversations.set_translation(session, message.id, found.text, status.value)
+                [(record, changed)] = await conversations.changed_messages(session, [message.id])
             self._bus.publish(MessageChanged(record, changed))
         except Exception:
             log.exception("translating message %s failed", message.id)

@@ -11,6 +11,7 @@ from model.vocabulary import (
     Author,
     Channel,
     ConversationState,
+    Decider,
     Direction,
     MessageStatus,
     Role,
@@ -93,6 +94,8 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     error: str | None = None
     """Why the last delivery attempt failed, for the agent to see."""
+    attempts: int = 0
+    """How often the outbox has tried to deliver it."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -142,8 +145,13 @@ class Conversation:
     resolved_at: datetime | None = None
     disposition: str | None = None
     bot_failures: int = 0
-    category_source: str | None = None
+    category_source: Decider | None = None
     """Who set the category: detected (from the first messages), bot, or agent (wins)."""
+    language_source: Decider | None = None
+    """Who set the language: detected, citizen or agent; only a detection may be revised."""
+    assigned_agent_id: str | None = None
+    abandoned: bool = False
+    """The citizen left while waiting for a person."""
     queue_position: int | None = None
     last_message: dict[str, Any] | None = None
 
@@ -154,7 +162,7 @@ class Conversation:
             "state": self.state.value,
             "language": self.language,
             "category": self.category,
-            "category_source": self.category_source,
+            "category_source": self.category_source.value if self.category_source else None,
             "queue": self.queue,
             "priority": self.priority,
             "assigned_agent": self.assigned_agent,
@@ -285,3 +293,24 @@ class IngestResult:
     duplicate: bool
     state: ConversationState
     replies: tuple[Reply, ...] = ()
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """What a bot (the built-in one or Rasa) made of one citizen message."""
+
+    answered: bool
+    """True when the bot found an answer it trusts."""
+    text: str | None = None
+    confidence: float = 0.0
+    article_id: str | None = None
+    wants_handoff: bool = False
+    """The bot itself decided a person must take over."""
+    summary: str | None = None
+    """What the bot learned, for the agent who takes over."""
+    category: str | None = None
+    """The category the bot recognised, for the queue."""
+    report: dict[str, Any] | None = None
+    """A complaint the bot took down (type, location, time, details), filed on the conversation."""
+    by: str = ""
+    """Which bot answered: the built-in one, or Rasa."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
-from model import Agent, AgentState, Channel
+from model import AGENT_LANGUAGE, Agent, AgentState, Channel
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -19,7 +19,7 @@ def can_take(
     return (
         agent.state is AgentState.AVAILABLE
         and (overflow or queue in agent.skills)
-        and (overflow or (language or "ko") in agent.languages)
+        and (overflow or (language or AGENT_LANGUAGE) in agent.languages)
         and held.get(kind, 0) < agent.capacity.get(kind, 0)
     )
 

@@ -10,22 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from model import Agent, AgentState
 from store.conversations import held_by_agent, new_id
-from store.records import agent_record
+from store.mapping import agent_record
 from store.tables import AgentRow, AuthTokenRow
 
 
-async def by_username(session: AsyncSession, username: str) -> AgentRow | None:
-    return await session.scalar(select(AgentRow).where(AgentRow.username == username))
-
-
-async def create(session: AsyncSession, **fields: object) -> AgentRow:
-    row = AgentRow(id=new_id(), **fields)
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def records(session: AsyncSession, rows: list[AgentRow]) -> list[Agent]:
+async def _with_load(session: AsyncSession, rows: list[AgentRow]) -> list[Agent]:
     """Agents with their load; an available agent with no free chat place shows as busy."""
     held = await held_by_agent(session)
     result = []
@@ -39,27 +28,72 @@ async def records(session: AsyncSession, rows: list[AgentRow]) -> list[Agent]:
     return result
 
 
-async def record(session: AsyncSession, row: AgentRow) -> Agent:
-    return (await records(session, [row]))[0]
+async def agent(session: AsyncSession, agent_id: str) -> Agent | None:
+    row = await session.get(AgentRow, agent_id)
+    return (await _with_load(session, [row]))[0] if row else None
 
 
-async def all_agents(session: AsyncSession) -> list[AgentRow]:
-    return list(await session.scalars(select(AgentRow).order_by(AgentRow.username)))
+async def by_username(session: AsyncSession, username: str) -> Agent | None:
+    row = await session.scalar(select(AgentRow).where(AgentRow.username == username))
+    return (await _with_load(session, [row]))[0] if row else None
+
+
+async def password_hash(session: AsyncSession, username: str) -> tuple[str, str] | None:
+    """The agent's id and password hash, for logging in."""
+    row = await session.scalar(select(AgentRow).where(AgentRow.username == username))
+    return (row.id, row.password_hash) if row else None
+
+
+async def create(session: AsyncSession, **fields: object) -> Agent:
+    row = AgentRow(id=new_id(), **fields)
+    session.add(row)
+    await session.flush()
+    return agent_record(row)
+
+
+async def all_agents(session: AsyncSession) -> list[Agent]:
+    rows = list(await session.scalars(select(AgentRow).order_by(AgentRow.username)))
+    return await _with_load(session, rows)
+
+
+async def available(session: AsyncSession) -> list[Agent]:
+    """Agents whose presence is available, whatever they hold (the router counts that)."""
+    rows = await session.scalars(select(AgentRow).where(AgentRow.state == AgentState.AVAILABLE.value))
+    return [agent_record(row) for row in rows]
 
 
 async def count(session: AsyncSession) -> int:
-    return len(await all_agents(session))
+    return len(list(await session.scalars(select(AgentRow.id))))
+
+
+async def set_presence(session: AsyncSession, agent_id: str, state: AgentState, now: datetime) -> Agent | None:
+    """Becoming available starts the idle clock (the longest idle agent is offered first)."""
+    row = await session.get(AgentRow, agent_id)
+    if row is None:
+        return None
+    if state is AgentState.AVAILABLE and row.state != state.value:
+        row.idle_since = now
+    row.state = state.value
+    await session.flush()
+    return (await _with_load(session, [row]))[0]
+
+
+async def idle_from(session: AsyncSession, agent_id: str | None, now: datetime) -> None:
+    """A conversation left this agent: their idle time counts from now."""
+    row = await session.get(AgentRow, agent_id) if agent_id else None
+    if row is not None:
+        row.idle_since = now
 
 
 async def add_token(session: AsyncSession, token_hash: str, agent_id: str, now: datetime, expires_at: datetime) -> None:
     session.add(AuthTokenRow(token_hash=token_hash, agent_id=agent_id, created_at=now, expires_at=expires_at))
 
 
-async def agent_for_token(session: AsyncSession, token_hash: str, now: datetime) -> AgentRow | None:
+async def agent_for_token(session: AsyncSession, token_hash: str, now: datetime) -> Agent | None:
     token = await session.get(AuthTokenRow, token_hash)
     if token is None or token.expires_at <= now:
         return None
-    return await session.get(AgentRow, token.agent_id)
+    return await agent(session, token.agent_id)
 
 
 async def drop_token(session: AsyncSession, token_hash: str) -> None:

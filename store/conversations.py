@@ -1,18 +1,37 @@
-"""Queries and writes on contacts, conversations, messages and their events."""
+"""Conversations, their messages and their events: queries and writes in model records.
+
+Every function takes the session of one `Store.read()` or `Store.write()` block (the
+transaction) and returns model records; rows never leave this package.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from model import Channel, Contact, Conversation, ConversationState, Event, Message
-from store.records import contact_record, conversation_record, event_record, message_record
-from store.tables import AgentRow, ChannelIdentityRow, ContactRow, ConversationRow, EventRow, MessageRow
+from model import (
+    Attachment,
+    Author,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationState,
+    Direction,
+    Event,
+    EventType,
+    Message,
+    MessageStatus,
+    QuickReply,
+)
+from store.contacts import contact
+from store.mapping import conversation_record, event_record, message_record, write_conversation
+from store.tables import AgentRow, ConversationRow, EventRow, MessageRow
 
 WAITING_STATES = (ConversationState.QUEUED.value, ConversationState.OFFERED.value)
 HELD_STATES = (ConversationState.OFFERED.value, ConversationState.ASSIGNED.value)
@@ -22,62 +41,45 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-async def find_inbound(session: AsyncSession, channel: str, sender: str, provider_message_id: str) -> MessageRow | None:
-    return await session.scalar(
-        select(MessageRow).where(
-            MessageRow.channel == channel,
-            MessageRow.sender == sender,
-            MessageRow.provider_message_id == provider_message_id,
-        )
-    )
+# -- conversations ----------------------------------------------------------------------
 
 
-async def ensure_contact(
-    session: AsyncSession, channel: str, external_id: str, display_name: str, now: datetime
-) -> ContactRow:
-    """The contact behind a channel identity, created on first contact."""
-    identity = await session.scalar(
-        select(ChannelIdentityRow).where(
-            ChannelIdentityRow.channel == channel, ChannelIdentityRow.external_id == external_id
-        )
-    )
-    if identity:
-        contact = await session.get(ContactRow, identity.contact_id)
-        assert contact is not None
-        return contact
-    contact = ContactRow(id=new_id(), display_name=display_name, created_at=now)
-    session.add(contact)
-    await session.flush()
-    session.add(ChannelIdentityRow(contact_id=contact.id, channel=channel, external_id=external_id))
-    await session.flush()
-    return contact
-
-
-async def latest_conversation(session: AsyncSession, channel: str, sender: str) -> ConversationRow | None:
-    return await session.scalar(
-        select(ConversationRow)
-        .where(ConversationRow.channel == channel, ConversationRow.sender == sender)
-        .order_by(ConversationRow.created_at.desc())
-        .limit(1)
-    )
-
-
-async def conversation_row(session: AsyncSession, conversation_id: str, lock: bool = False) -> ConversationRow | None:
+async def _row(session: AsyncSession, conversation_id: str, lock: bool = False) -> ConversationRow | None:
     query = select(ConversationRow).where(ConversationRow.id == conversation_id)
     if lock:
         query = query.with_for_update()
     return await session.scalar(query)
 
 
-def create_conversation(
-    session: AsyncSession, contact_id: str, channel: str, sender: str, now: datetime
-) -> ConversationRow:
+async def conversation(
+    session: AsyncSession, conversation_id: str, lock: bool = False, last: Message | None = None
+) -> Conversation | None:
+    """The conversation as it is in this transaction; `lock` holds it until the commit
+    (PostgreSQL), so that two changes to one conversation follow each other."""
+    row = await _row(session, conversation_id, lock)
+    return (await _records(session, [row], last))[0] if row else None
+
+
+async def latest_conversation(session: AsyncSession, channel: Channel, sender: str) -> Conversation | None:
+    """The sender's newest conversation on the channel, whatever its state."""
+    row = await session.scalar(
+        select(ConversationRow)
+        .where(ConversationRow.channel == channel.value, ConversationRow.sender == sender)
+        .order_by(ConversationRow.created_at.desc())
+        .limit(1)
+    )
+    return (await _records(session, [row]))[0] if row else None
+
+
+async def create_conversation(
+    session: AsyncSession, contact_id: str, channel: Channel, sender: str, state: ConversationState, now: datetime
+) -> Conversation:
     row = ConversationRow(
         id=new_id(),
         contact_id=contact_id,
-        channel=channel,
+        channel=channel.value,
         sender=sender,
-        state=ConversationState.BOT.value,
+        state=state.value,
         priority=0,
         bot_failures=0,
         abandoned=False,
@@ -85,61 +87,53 @@ def create_conversation(
         last_message_at=now,
     )
     session.add(row)
-    return row
-
-
-async def add_message(session: AsyncSession, **fields: Any) -> MessageRow:
-    fields.setdefault("actions", [])
-    row = MessageRow(**fields)
-    session.add(row)
     await session.flush()
-    return row
+    return (await _records(session, [row]))[0]
 
 
-def add_event(session: AsyncSession, conversation_id: str, type_: str, actor: str, at: datetime, **data: Any) -> None:
-    session.add(EventRow(conversation_id=conversation_id, type=type_, actor=actor, at=at, data=data))
+async def save(session: AsyncSession, conversation: Conversation) -> None:
+    """Write the conversation's changeable fields (state, queue, agent, language, …)."""
+    row = await session.get(ConversationRow, conversation.id)
+    if row is None:
+        raise LookupError(f"conversation {conversation.id} does not exist")
+    write_conversation(row, conversation)
+    await session.flush()
 
 
-async def replies_to(session: AsyncSession, message_id: int) -> list[MessageRow]:
-    return list(
-        await session.scalars(select(MessageRow).where(MessageRow.in_reply_to == message_id).order_by(MessageRow.id))
-    )
-
-
-async def queue_position(session: AsyncSession, row: ConversationRow) -> int | None:
+async def queue_position(session: AsyncSession, conversation: Conversation) -> int | None:
     """1 for the next conversation the queue serves; None when not waiting."""
-    if row.state not in WAITING_STATES or row.queued_at is None:
+    if not conversation.state.waiting or conversation.queued_at is None:
         return None
-    if row.state == ConversationState.OFFERED.value:
+    if conversation.state is ConversationState.OFFERED:
         return 1
+    return await _position(session, conversation.id, conversation.queue, conversation.priority, conversation.queued_at)
+
+
+async def _position(
+    session: AsyncSession, conversation_id: str, queue: str | None, priority: int, queued_at: datetime
+) -> int:
     ahead = await session.scalar(
         select(func.count())
         .select_from(ConversationRow)
         .where(
-            ConversationRow.queue == row.queue,
+            ConversationRow.queue == queue,
             ConversationRow.state == ConversationState.QUEUED.value,
-            ConversationRow.id != row.id,
+            ConversationRow.id != conversation_id,
             or_(
-                ConversationRow.priority > row.priority,
-                and_(ConversationRow.priority == row.priority, ConversationRow.queued_at < row.queued_at),
+                ConversationRow.priority > priority,
+                and_(ConversationRow.priority == priority, ConversationRow.queued_at < queued_at),
             ),
         )
     )
     return int(ahead or 0) + 1
 
 
-async def contact(session: AsyncSession, contact_id: str) -> Contact:
-    rows = (
-        await session.execute(
-            select(ContactRow, ChannelIdentityRow)
-            .join(ChannelIdentityRow, ChannelIdentityRow.contact_id == ContactRow.id)
-            .where(ContactRow.id == contact_id)
-            .order_by(ChannelIdentityRow.id)
-        )
-    ).all()
-    if not rows:  # a contact is created with its first identity, so this is a broken row
-        raise LookupError(f"contact {contact_id} has no channel identity")
-    return contact_record(rows[0][0], [identity for _, identity in rows])
+async def _row_position(session: AsyncSession, row: ConversationRow) -> int | None:
+    if row.state not in WAITING_STATES or row.queued_at is None:
+        return None
+    if row.state == ConversationState.OFFERED.value:
+        return 1
+    return await _position(session, row.id, row.queue, row.priority, row.queued_at)
 
 
 async def agent_usernames(session: AsyncSession, agent_ids: set[str]) -> dict[str, str]:
@@ -149,8 +143,8 @@ async def agent_usernames(session: AsyncSession, agent_ids: set[str]) -> dict[st
     return {agent_id: username for agent_id, username in rows}
 
 
-async def conversations(
-    session: AsyncSession, rows: list[ConversationRow], last: MessageRow | None = None
+async def _records(
+    session: AsyncSession, rows: Sequence[ConversationRow], last: Message | None = None
 ) -> list[Conversation]:
     """Full records for rows, with contact, agent, queue position and last message.
 
@@ -162,24 +156,32 @@ async def conversations(
     for row in rows:
         if row.contact_id not in contacts:
             contacts[row.contact_id] = await contact(session, row.contact_id)
-        if last is None or last.conversation_id != row.id:
-            last = await session.scalar(
+        if last is not None and last.conversation_id == row.id:
+            latest = _summary(last.author.value, last.text, last.created_at)
+        else:
+            found = await session.scalar(
                 select(MessageRow).where(MessageRow.conversation_id == row.id).order_by(MessageRow.id.desc()).limit(1)
             )
+            latest = _summary(found.author, found.text, found.created_at) if found else None
         records.append(
             conversation_record(
                 row,
                 contacts[row.contact_id],
                 usernames.get(row.assigned_agent_id or ""),
-                await queue_position(session, row),
-                last,
+                await _row_position(session, row),
+                latest,
             )
         )
     return records
 
 
-async def conversation(session: AsyncSession, row: ConversationRow, last: MessageRow | None = None) -> Conversation:
-    return (await conversations(session, [row], last))[0]
+def _summary(author: str, text: str, created_at: datetime) -> dict[str, Any]:
+    return {"author": author, "text": text[:140], "created_at": created_at.isoformat()}
+
+
+async def conversations_by_id(session: AsyncSession, ids: Iterable[str]) -> list[Conversation]:
+    rows = list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(set(ids)))))
+    return await _records(session, rows)
 
 
 async def list_conversations(
@@ -189,6 +191,7 @@ async def list_conversations(
     agent_id: str | None = None,
     limit: int = 200,
 ) -> list[Conversation]:
+    """Higher priority first, then the longest waiting, then the oldest."""
     query = select(ConversationRow)
     if states:
         query = query.where(ConversationRow.state.in_(states))
@@ -199,45 +202,29 @@ async def list_conversations(
     query = query.order_by(
         ConversationRow.priority.desc(), ConversationRow.queued_at.asc(), ConversationRow.created_at.asc()
     ).limit(limit)
-    return await conversations(session, list(await session.scalars(query)))
+    return await _records(session, list(await session.scalars(query)))
 
 
-async def changed_message(session: AsyncSession, row: MessageRow) -> tuple[Conversation, Message]:
-    """A message just changed (status, translation) with its conversation, for the bus."""
-    await session.flush()
-    owner = await conversation_row(session, row.conversation_id)
-    assert owner is not None  # a message references its conversation (foreign key)
-    [message] = await message_records(session, [row])
-    return await conversation(session, owner), message
-
-
-async def message_records(session: AsyncSession, rows: list[MessageRow]) -> list[Message]:
-    usernames = await agent_usernames(session, {r.agent_id for r in rows if r.agent_id})
-    return [message_record(row, usernames.get(row.agent_id or "")) for row in rows]
-
-
-async def messages(session: AsyncSession, conversation_id: str) -> list[Message]:
+async def waiting(session: AsyncSession) -> list[Conversation]:
+    """Queued conversations in the order they are served (higher priority, then the longest
+    waiting), as bare records: no contact details, position or last message, which the
+    dispatcher does not need and would cost three queries each."""
     rows = await session.scalars(
-        select(MessageRow).where(MessageRow.conversation_id == conversation_id).order_by(MessageRow.id)
+        select(ConversationRow)
+        .where(ConversationRow.state == ConversationState.QUEUED.value)
+        .order_by(ConversationRow.priority.desc(), ConversationRow.queued_at.asc())
     )
-    return await message_records(session, list(rows))
+    return [conversation_record(row, Contact(row.contact_id, ""), None) for row in rows]
 
 
-async def messages_for_sender(
-    session: AsyncSession, channel: Channel, sender: str, after: int | None, limit: int = 500
-) -> list[Message]:
-    query = select(MessageRow).where(MessageRow.channel == channel.value, MessageRow.sender == sender)
-    if after is not None:
-        query = query.where(MessageRow.id > after)
-    rows = await session.scalars(query.order_by(MessageRow.id).limit(limit))
-    return await message_records(session, list(rows))
-
-
-async def events(session: AsyncSession, conversation_id: str) -> list[Event]:
+async def lapsed_offers(session: AsyncSession, now: datetime) -> list[Conversation]:
+    """Offers whose deadline has passed."""
     rows = await session.scalars(
-        select(EventRow).where(EventRow.conversation_id == conversation_id).order_by(EventRow.id)
+        select(ConversationRow).where(
+            ConversationRow.state == ConversationState.OFFERED.value, ConversationRow.offer_expires_at < now
+        )
     )
-    return [event_record(row) for row in rows]
+    return await _records(session, list(rows))
 
 
 async def contact_history(
@@ -251,7 +238,7 @@ async def contact_history(
             .limit(limit)
         )
     )
-    return [(record, await messages(session, record.id)) for record in await conversations(session, rows)]
+    return [(record, await messages(session, record.id)) for record in await _records(session, rows)]
 
 
 async def waiting_by_queue(session: AsyncSession) -> dict[str, tuple[int, datetime | None]]:
@@ -277,69 +264,224 @@ async def held_by_agent(session: AsyncSession) -> dict[str, dict[str, int]]:
     return held
 
 
-async def add_outbound(
+# -- events -----------------------------------------------------------------------------
+
+
+def add_event(
+    session: AsyncSession, conversation_id: str, type_: EventType, actor: str, at: datetime, **data: Any
+) -> None:
+    session.add(EventRow(conversation_id=conversation_id, type=type_.value, actor=actor, at=at, data=data))
+
+
+async def events(session: AsyncSession, conversation_id: str) -> list[Event]:
+    rows = await session.scalars(
+        select(EventRow).where(EventRow.conversation_id == conversation_id).order_by(EventRow.id)
+    )
+    return [event_record(row) for row in rows]
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+async def add_message(
     session: AsyncSession,
-    row: ConversationRow,
-    author: str,
+    conversation: Conversation,
+    direction: Direction,
+    author: Author,
     text: str,
     now: datetime,
+    *,
     language: str | None = None,
+    status: MessageStatus,
+    provider_message_id: str | None = None,
     agent_id: str | None = None,
-    in_reply_to: int | None = None,
-    actions: list[dict[str, str]] | None = None,
-) -> MessageRow:
-    """A message to the citizen, stored as queued before any channel sends it."""
-    row.last_message_at = now
-    return await add_message(
-        session,
-        conversation_id=row.id,
-        channel=row.channel,
-        sender=row.sender,
-        provider_message_id=None,
-        direction="out",
-        author=author,
+    in_reply_to: str | None = None,
+    actions: Sequence[QuickReply] = (),
+    attachments: Sequence[Attachment] = (),
+    translation: str | None = None,
+    translation_status: str | None = None,
+) -> Message:
+    """A message on the conversation; an outbound one waits as `queued` for the outbox."""
+    row = MessageRow(
+        conversation_id=conversation.id,
+        channel=conversation.channel.value,
+        sender=conversation.sender,
+        provider_message_id=provider_message_id,
+        direction=direction.value,
+        author=author.value,
         agent_id=agent_id,
         text=text,
-        language=language if language is not None else row.language,
-        status="queued",
-        in_reply_to=in_reply_to,
-        actions=actions or [],
+        language=language,
+        status=status.value,
+        in_reply_to=int(in_reply_to) if in_reply_to else None,
+        actions=[action.to_json() for action in actions],
+        attachments=[attachment.to_json() for attachment in attachments],
+        translation=translation,
+        translation_status=translation_status,
         created_at=now,
     )
+    session.add(row)
+    owner = await session.get(ConversationRow, conversation.id)
+    if owner is not None:
+        owner.last_message_at = now
+    await session.flush()
+    return (await _message_records(session, [row]))[0]
 
 
-async def outbound_by_provider_id(session: AsyncSession, channel: str, provider_message_id: str) -> MessageRow | None:
-    return await session.scalar(
+async def _message_records(session: AsyncSession, rows: Sequence[MessageRow]) -> list[Message]:
+    usernames = await agent_usernames(session, {r.agent_id for r in rows if r.agent_id})
+    return [message_record(row, usernames.get(row.agent_id or "")) for row in rows]
+
+
+async def find_inbound(session: AsyncSession, channel: Channel, sender: str, provider_message_id: str) -> Message | None:
+    """The citizen's message stored under the provider's id, if it came before."""
+    row = await session.scalar(
         select(MessageRow).where(
-            MessageRow.channel == channel,
-            MessageRow.direction == "out",
+            MessageRow.channel == channel.value,
+            MessageRow.sender == sender,
             MessageRow.provider_message_id == provider_message_id,
         )
     )
+    return (await _message_records(session, [row]))[0] if row else None
 
 
-async def held_for(session: AsyncSession, channel: str, sender: str) -> list[MessageRow]:
+async def replies_to(session: AsyncSession, message_id: str) -> list[Message]:
+    rows = await session.scalars(
+        select(MessageRow).where(MessageRow.in_reply_to == int(message_id)).order_by(MessageRow.id)
+    )
+    return await _message_records(session, list(rows))
+
+
+async def messages_by_id(session: AsyncSession, ids: Iterable[str]) -> list[Message]:
+    rows = await session.scalars(
+        select(MessageRow).where(MessageRow.id.in_({int(i) for i in ids})).order_by(MessageRow.id)
+    )
+    return await _message_records(session, list(rows))
+
+
+async def messages(session: AsyncSession, conversation_id: str) -> list[Message]:
+    rows = await session.scalars(
+        select(MessageRow).where(MessageRow.conversation_id == conversation_id).order_by(MessageRow.id)
+    )
+    return await _message_records(session, list(rows))
+
+
+async def messages_for_sender(
+    session: AsyncSession, channel: Channel, sender: str, after: int | None, limit: int = 500
+) -> list[Message]:
+    query = select(MessageRow).where(MessageRow.channel == channel.value, MessageRow.sender == sender)
+    if after is not None:
+        query = query.where(MessageRow.id > after)
+    rows = await session.scalars(query.order_by(MessageRow.id).limit(limit))
+    return await _message_records(session, list(rows))
+
+
+async def with_conversations(session: AsyncSession, found: Sequence[Message]) -> list[tuple[Conversation, Message]]:
+    """Each message beside its conversation as it is now (for the bus)."""
+    records = {c.id: c for c in await conversations_by_id(session, {m.conversation_id for m in found})}
+    return [(records[message.conversation_id], message) for message in found]
+
+
+async def changed_messages(session: AsyncSession, ids: Iterable[str]) -> list[tuple[Conversation, Message]]:
+    """Messages just changed (status, translation) beside their conversations, for the bus."""
+    await session.flush()
+    return await with_conversations(session, await messages_by_id(session, ids))
+
+
+async def set_translation(session: AsyncSession, message_id: str, translation: str | None, status: str) -> None:
+    row = await session.get(MessageRow, int(message_id))
+    if row is not None:
+        row.translation, row.translation_status = translation, status
+        await session.flush()
+
+
+async def untranslated(session: AsyncSession, agent_language: str, limit: int = 500) -> list[Message]:
+    """Citizens' messages not in the agents' language, on open conversations, with no
+    translation tried yet (oldest first)."""
+    rows = await session.scalars(
+        select(MessageRow)
+        .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
+        .where(
+            ConversationRow.state != ConversationState.RESOLVED.value,
+            MessageRow.direction == Direction.IN.value,
+            MessageRow.translation_status.is_(None),
+            MessageRow.language != agent_language,
+        )
+        .order_by(MessageRow.id)
+        .limit(limit)
+    )
+    return await _message_records(session, list(rows))
+
+
+# -- the outbox's side ------------------------------------------------------------------
+
+
+async def due_outbound(session: AsyncSession, now: datetime, limit: int = 1000) -> list[tuple[Conversation, Message]]:
+    """The oldest queued outbound message of each conversation, when its next try is due."""
+    rows = list(
+        await session.scalars(
+            select(MessageRow)
+            .where(MessageRow.direction == Direction.OUT.value, MessageRow.status == MessageStatus.QUEUED.value)
+            .order_by(MessageRow.id)
+            .limit(limit)
+        )
+    )
+    heads: dict[str, MessageRow] = {}
+    for row in rows:
+        heads.setdefault(row.conversation_id, row)
+    due = [row for row in heads.values() if row.next_attempt_at is None or row.next_attempt_at <= now]
+    if not due:
+        return []
+    return await with_conversations(session, await _message_records(session, due))
+
+
+async def record_attempt(
+    session: AsyncSession,
+    message_id: str,
+    status: MessageStatus,
+    error: str | None,
+    provider_message_id: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """One delivery attempt's outcome: counted, with the status it left the message in."""
+    row = await session.get(MessageRow, int(message_id))
+    if row is None:
+        raise LookupError(f"message {message_id} does not exist")
+    row.attempts += 1
+    row.status = status.value
+    row.error = error
+    row.provider_message_id = provider_message_id or row.provider_message_id
+    row.next_attempt_at = next_attempt_at
+
+
+async def outbound_by_provider_id(session: AsyncSession, channel: Channel, provider_message_id: str) -> Message | None:
+    row = await session.scalar(
+        select(MessageRow).where(
+            MessageRow.channel == channel.value,
+            MessageRow.direction == Direction.OUT.value,
+            MessageRow.provider_message_id == provider_message_id,
+        )
+    )
+    return (await _message_records(session, [row]))[0] if row else None
+
+
+async def set_status(session: AsyncSession, message_ids: Iterable[str], status: MessageStatus, error: str | None) -> None:
+    for message_id in message_ids:
+        row = await session.get(MessageRow, int(message_id))
+        if row is not None:
+            row.status, row.error = status.value, error
+    await session.flush()
+
+
+async def held_for(session: AsyncSession, channel: Channel, sender: str) -> list[Message]:
     """Outbound messages kept for the citizen's next contact, oldest first."""
     rows = await session.scalars(
         select(MessageRow)
-        .where(MessageRow.channel == channel, MessageRow.sender == sender, MessageRow.status == "held")
+        .where(
+            MessageRow.channel == channel.value,
+            MessageRow.sender == sender,
+            MessageRow.status == MessageStatus.HELD.value,
+        )
         .order_by(MessageRow.id)
     )
-    return list(rows)
-
-
-async def merge_contacts(session: AsyncSession, keep_id: str, merged_id: str) -> list[str]:
-    """Move the merged contact's identities and conversations to the kept one; returns the
-    moved conversations' ids. The merged contact is deleted."""
-    identities = await session.scalars(select(ChannelIdentityRow).where(ChannelIdentityRow.contact_id == merged_id))
-    for identity in identities:
-        identity.contact_id = keep_id
-    moved = list(await session.scalars(select(ConversationRow).where(ConversationRow.contact_id == merged_id)))
-    for row in moved:
-        row.contact_id = keep_id
-    await session.flush()
-    merged = await session.get(ContactRow, merged_id)
-    if merged is not None:
-        await session.delete(merged)
-    await session.flush()
-    return [row.id for row in moved]
+    return await _message_records(session, list(rows))

@@ -1,8 +1,12 @@
-"""Rows to model records: the only place that knows both shapes."""
+"""Rows to model records: the only place that knows both shapes; nothing outside `store/`
+ever sees a row."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from model import (
+    Decider,
     Agent,
     AgentState,
     Attachment,
@@ -49,6 +53,7 @@ def message_record(row: MessageRow, agent_username: str | None = None) -> Messag
         actions=tuple(QuickReply(**action) for action in row.actions or ()),
         attachments=tuple(Attachment(**attachment) for attachment in row.attachments or ()),
         error=row.error,
+        attempts=row.attempts,
     )
 
 
@@ -57,7 +62,7 @@ def conversation_record(
     contact: Contact,
     agent_username: str | None,
     queue_position: int | None = None,
-    last_message: MessageRow | None = None,
+    last_message: dict[str, Any] | None = None,
 ) -> Conversation:
     return Conversation(
         id=row.id,
@@ -78,17 +83,12 @@ def conversation_record(
         resolved_at=row.resolved_at,
         disposition=row.disposition,
         bot_failures=row.bot_failures,
-        category_source=row.category_source,
+        category_source=Decider(row.category_source) if row.category_source else None,
+        language_source=Decider(row.language_source) if row.language_source else None,
+        assigned_agent_id=row.assigned_agent_id,
+        abandoned=row.abandoned,
         queue_position=queue_position,
-        last_message=(
-            {
-                "author": last_message.author,
-                "text": last_message.text[:140],
-                "created_at": last_message.created_at.isoformat(),
-            }
-            if last_message
-            else None
-        ),
+        last_message=last_message,
     )
 
 
@@ -120,3 +120,23 @@ def queue_record(row: QueueRow, waiting: int = 0, longest_wait_seconds: float = 
         waiting=waiting,
         longest_wait_seconds=longest_wait_seconds,
     )
+
+
+def write_conversation(row: ConversationRow, conversation: Conversation) -> None:
+    """Copy what the hub may change on a conversation from its record onto its row."""
+    row.state = conversation.state.value
+    row.language = conversation.language
+    row.language_source = conversation.language_source.value if conversation.language_source else None
+    row.category = conversation.category
+    row.category_source = conversation.category_source.value if conversation.category_source else None
+    row.queue = conversation.queue
+    row.priority = conversation.priority
+    row.assigned_agent_id = conversation.assigned_agent_id
+    row.bot_failures = conversation.bot_failures
+    row.queued_at = conversation.queued_at
+    row.offer_expires_at = conversation.offer_expires_at
+    row.answered_at = conversation.answered_at
+    row.first_response_at = conversation.first_response_at
+    row.resolved_at = conversation.resolved_at
+    row.disposition = conversation.disposition
+    row.abandoned = conversation.abandoned

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from model import Queue
+from store.conversations import waiting_by_queue
+from store.mapping import queue_record
 from store.tables import QueueRow
 
 DEFAULT_QUEUES: dict[str, tuple[str, bool]] = {
@@ -27,9 +33,27 @@ async def ensure_defaults(session: AsyncSession, sla_seconds: int) -> None:
     await session.flush()
 
 
-async def all_queues(session: AsyncSession) -> list[QueueRow]:
-    return list(await session.scalars(select(QueueRow).order_by(QueueRow.name)))
+async def queue(session: AsyncSession, name: str) -> Queue | None:
+    row = await session.get(QueueRow, name)
+    return queue_record(row) if row else None
 
 
-async def queue(session: AsyncSession, name: str) -> QueueRow | None:
-    return await session.get(QueueRow, name)
+async def queues_with_waiting(session: AsyncSession, now: datetime) -> list[Queue]:
+    """Every queue with how many wait and how long the oldest has waited."""
+    waiting = await waiting_by_queue(session)
+    result = []
+    for row in await session.scalars(select(QueueRow).order_by(QueueRow.name)):
+        count, oldest = waiting.get(row.name, (0, None))
+        result.append(queue_record(row, count, (now - oldest).total_seconds() if oldest else 0.0))
+    return result
+
+
+async def update(session: AsyncSession, name: str, **changes: Any) -> Queue | None:
+    """Change a queue's label, bot_first or sla_seconds; None when there is no such queue."""
+    row = await session.get(QueueRow, name)
+    if row is None:
+        return None
+    for field, value in changes.items():
+        setattr(row, field, value)
+    await session.flush()
+    return queue_record(row)

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.app import create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
-from router.router import RouterSettings
+from router.routing import RouterSettings
 from store.db import Store
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -36,7 +36,7 @@ from playwright.async_api import (
     expect,
 )
 
-from channels.sms.adapter import SMS_PATH
+from channels.sms.settings import SMS_PATH
 from tests.conftest import wait_for
 from tests.services import free_port
 from tests.standins.kakao import KakaoStandin

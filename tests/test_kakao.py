@@ -12,21 +12,24 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from channels.kakao import KakaoChannel, KakaoSettings
+from channels.kakao import settings as kakao_settings
 from channels.kakao.inline import InlineAnswers
+from channels.kakao.settings import Settings as KakaoSettings
 from channels.kakao.templates import TEXT_LIMIT, pack, split_text
+from channels.registry import configured
 from chatbot.builtin import KnowledgeBot
 from hub.app import create_app
-from model.clock import utcnow
 from hub.core import HUB
 from hub.delivery import OutboxSettings
 from model import Article, Channel
+from model.clock import utcnow
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.kakao import KakaoStandin, response_problems
 
 TOKEN = "kakao-skill-" + "x7Qm2v9LpR4tZ8wK3nB6"
 BOT_ID = "dasan-bot-0001"
 SKILL = f"/webhooks/kakao/skill/{TOKEN}"
+PUBLIC_URL = "https://hub.example.test"
 FAST_OUTBOX = OutboxSettings(first_retry_seconds=0.05, max_retry_seconds=0.2, sweep_seconds=0.05)
 
 
@@ -40,7 +43,8 @@ async def kakao() -> AsyncIterator[KakaoStandin]:
 async def kakao_hub(database_url: str, **kakao: Any) -> AsyncIterator[TestClient]:
     """A running hub with the KakaoTalk channel; keyword arguments go to `KakaoSettings`."""
     settings = KakaoSettings(skill_token=TOKEN, bot_id=BOT_ID, **kakao)
-    hub = hub_settings(database_url, channel_factories=(lambda hub: KakaoChannel(hub, settings),), outbox=FAST_OUTBOX)
+    channels = tuple(configured({}, PUBLIC_URL, given={Channel.KAKAO: settings}))
+    hub = hub_settings(database_url, channels=channels, outbox=FAST_OUTBOX)
     async with TestClient(TestServer(create_app(hub))) as client:
         yield client
 
@@ -332,20 +336,26 @@ async def test_deliver_learns_what_a_response_carried_before_or_after_it_asks() 
 
 
 def test_settings_from_the_environment() -> None:
-    assert KakaoSettings.from_env({}) is None
-    settings = KakaoSettings.from_env(
+    assert kakao_settings.from_env({}, PUBLIC_URL) is None
+    settings = kakao_settings.from_env(
         {
             "DASAN_KAKAO_SKILL_TOKEN": TOKEN,
             "DASAN_KAKAO_BOT_ID": BOT_ID,
             "DASAN_KAKAO_PARTNER_URL": "https://partner.example/v1/messages",
             "DASAN_KAKAO_PARTNER_KEY": "k" * 32,
-        }
+        },
+        PUBLIC_URL,
     )
     assert settings == KakaoSettings(TOKEN, BOT_ID, "https://partner.example/v1/messages", "k" * 32)
+    with pytest.raises(ValueError, match="DASAN_KAKAO_BOT_ID"):
+        kakao_settings.from_env({"DASAN_KAKAO_SKILL_TOKEN": TOKEN}, PUBLIC_URL)
+    with pytest.raises(ValueError, match="DASAN_KAKAO_PARTNER_KEY"):
+        partner_only_url = {"DASAN_KAKAO_PARTNER_URL": "https://partner.example/v1/messages"}
+        kakao_settings.from_env(
+            {"DASAN_KAKAO_SKILL_TOKEN": TOKEN, "DASAN_KAKAO_BOT_ID": BOT_ID, **partner_only_url}, PUBLIC_URL
+        )
     with pytest.raises(ValueError):
-        KakaoSettings.from_env({"DASAN_KAKAO_SKILL_TOKEN": TOKEN})
-    with pytest.raises(ValueError):
-        KakaoSettings.from_env({"DASAN_KAKAO_SKILL_TOKEN": "short", "DASAN_KAKAO_BOT_ID": BOT_ID})
+        kakao_settings.from_env({"DASAN_KAKAO_SKILL_TOKEN": "short", "DASAN_KAKAO_BOT_ID": BOT_ID}, PUBLIC_URL)
     with pytest.raises(ValueError):
         KakaoSettings(TOKEN, BOT_ID, partner_url="https://partner.example")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
+from chatbot.knowledge.files import DEMO_KNOWLEDGE, read_articles
 from chatbot.knowledge.index import BM25Index
 from chatbot.knowledge.tokenizer import SearchTokenizer
-from hub.directory import DEMO_KNOWLEDGE, read_articles
 from model.errors import HubError
 from model import Article
 from tests.conftest import login

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from channels.telegram import TelegramChannel, TelegramSettings
+from channels.registry import configured
+from channels.telegram.settings import Settings as TelegramSettings
 from hub.app import create_app
 from hub.delivery import OutboxSettings
+from model import Channel
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 
@@ -36,7 +38,7 @@ async def running_hub(database_url: str, telegram: TelegramStandIn) -> AsyncIter
             database_url,
             outbox=FAST_RETRIES,
             load_demo=True,
-            channel_factories=(lambda hub: TelegramChannel(hub, settings),),
+            channels=tuple(configured({}, settings.public_url, given={Channel.TELEGRAM: settings})),
         )
     )
     async with TestClient(TestServer(app)) as client:

@@ -21,13 +21,13 @@ from playwright.async_api import async_playwright, expect
 
 from hub.app import build_hub, create_app, open_hub
 from hub.core import HUB
-from model import Language
+from model import LANGUAGES as MODEL_LANGUAGES
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _console_login
 
 pytestmark = pytest.mark.rasa
-LANGUAGES = [language.value for language in Language]
+LANGUAGES = list(MODEL_LANGUAGES)
 RASA_LOAD_SECONDS = 240  # the model loads in about a minute on two cores; CI may be busier
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model import Category, Language
+from model import CATEGORIES as MODEL_CATEGORIES
+from model import LANGUAGES as MODEL_LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / "chatbot" / "rasa"
-LANGUAGES = [language.value for language in Language]
-CATEGORIES = {category.value for category in Category}
+LANGUAGES = list(MODEL_LANGUAGES)
+CATEGORIES = set(MODEL_CATEGORIES)
 # Rasa's own actions, usable in rules and stories without being declared.
 DEFAULT_ACTIONS = {
     "action_listen",

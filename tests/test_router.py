@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
 from hub.config import Settings
-from router.router import RouterSettings
+from router.routing import RouterSettings
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 
 PERSON_REQUESTS = {

@@ -12,8 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.base import DeliveryFailed
-from channels.sms import SmsChannel, TwilioSettings, segments
-from channels.sms.adapter import SMS_PATH, STATUS_PATH
+from channels.registry import configured
+from channels.sms import settings as sms_settings
+from channels.sms.outbound import SmsOutbound
+from channels.sms.segments import segments
+from channels.sms.settings import SMS_PATH, STATUS_PATH
 from channels.sms.twilio_forms import EMPTY_TWIML
 from hub.app import create_app
 from hub.core import HUB, Hub
@@ -38,10 +41,10 @@ class SmsHub:
         return self.client.app[HUB]
 
     @property
-    def adapter(self) -> SmsChannel:
-        adapter = self.hub.channels[Channel.SMS]
-        assert isinstance(adapter, SmsChannel)
-        return adapter
+    def outbound(self) -> SmsOutbound:
+        outbound = self.hub.channels[Channel.SMS].outbound
+        assert isinstance(outbound, SmsOutbound)
+        return outbound
 
     async def post_sms(self, form: dict[str, str], headers: dict[str, str], path: str = SMS_PATH) -> Any:
         return await self.client.post(path, data=form, headers=headers)
@@ -74,7 +77,7 @@ class SmsHub:
         return await wait_for(reached, timeout=10)
 
 
-def twilio_settings(twilio: TwilioStandIn, public_url: str, **overrides: Any) -> TwilioSettings:
+def twilio_settings(twilio: TwilioStandIn, public_url: str, **overrides: Any) -> sms_settings.Settings:
     values: dict[str, Any] = {
         "account_sid": twilio.account_sid,
         "auth_token": twilio.auth_token,
@@ -84,7 +87,7 @@ def twilio_settings(twilio: TwilioStandIn, public_url: str, **overrides: Any) ->
         "sends_per_second": 50.0,  # Twilio's 1 a second would only slow the tests down
     }
     values.update(overrides)
-    return TwilioSettings(**values)
+    return sms_settings.Settings(**values)
 
 
 @pytest.fixture
@@ -96,7 +99,8 @@ async def twilio() -> AsyncIterator[TwilioStandIn]:
 async def start_hub(database_url: str, twilio: TwilioStandIn, public_url: str | None, port: int) -> TestClient:
     public_url = public_url or f"http://127.0.0.1:{port}"
     sms = twilio_settings(twilio, public_url)
-    settings = hub_settings(database_url, channel_factories=(lambda hub: SmsChannel(hub, sms),), public_url=public_url)
+    channels = tuple(configured({}, public_url, given={Channel.SMS: sms}))
+    settings = hub_settings(database_url, channels=channels, public_url=public_url)
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1", port=port))
     await client.start_server()
     return client
@@ -259,7 +263,7 @@ async def _reply_to_send(sms: SmsHub) -> tuple[Conversation, Message]:
 
 async def test_deliver_sends_through_the_twilio_client(sms: SmsHub) -> None:
     conversation, message = await _reply_to_send(sms)
-    delivered = await sms.adapter.deliver(conversation, message)
+    delivered = await sms.outbound.deliver(conversation, message)
     sent = sms.twilio.messages[-1]
     assert delivered.status.value == "sent" and delivered.provider_message_id == sent.sid
     assert sent.sid.startswith("SM") and len(sent.sid) == 34
@@ -271,16 +275,16 @@ async def test_deliver_sorts_provider_errors_into_retryable_and_final(sms: SmsHu
     for status in (500, 503, 429):
         sms.twilio.fail_next(status)
         with pytest.raises(DeliveryFailed) as failed:
-            await sms.adapter.deliver(conversation, message)
+            await sms.outbound.deliver(conversation, message)
         assert failed.value.retryable, status
         assert str(status) in failed.value.reason
     sms.twilio.fail_next(400)
     with pytest.raises(DeliveryFailed) as failed:
-        await sms.adapter.deliver(conversation, message)
+        await sms.outbound.deliver(conversation, message)
     assert not failed.value.retryable and "21211" in failed.value.reason
     # The stand-in's own validation: Twilio refuses a number that is not E.164.
     with pytest.raises(DeliveryFailed) as failed:
-        await sms.adapter.deliver(dataclasses.replace(conversation, sender="010-1234-5678"), message)
+        await sms.outbound.deliver(dataclasses.replace(conversation, sender="010-1234-5678"), message)
     assert not failed.value.retryable and "21211" in failed.value.reason
     assert len(sms.twilio.messages) == 1
 
@@ -289,11 +293,12 @@ async def test_deliver_retries_when_twilio_is_unreachable_or_slow(sms: SmsHub) -
     conversation, message = await _reply_to_send(sms)
     await sms.twilio.stop()
     with pytest.raises(DeliveryFailed) as failed:
-        await sms.adapter.deliver(conversation, message)
+        await sms.outbound.deliver(conversation, message)
     assert failed.value.retryable
     await sms.twilio.start()  # same port
-    assert (await sms.adapter.deliver(conversation, message)).provider_message_id == sms.twilio.messages[-1].sid
-    slow = SmsChannel(sms.hub, twilio_settings(sms.twilio, sms.public_url, send_timeout=1.0))
+    assert (await sms.outbound.deliver(conversation, message)).provider_message_id == sms.twilio.messages[-1].sid
+    slow = SmsOutbound(twilio_settings(sms.twilio, sms.public_url, send_timeout=1.0))
+    await slow.start()
     try:
         sms.twilio.stall_next(1.0)
         with pytest.raises(DeliveryFailed) as failed:
@@ -305,7 +310,8 @@ async def test_deliver_retries_when_twilio_is_unreachable_or_slow(sms: SmsHub) -
 
 async def test_wrong_credentials_fail_for_good(sms: SmsHub) -> None:
     conversation, message = await _reply_to_send(sms)
-    wrong = SmsChannel(sms.hub, twilio_settings(sms.twilio, sms.public_url, auth_token="0" * 32))
+    wrong = SmsOutbound(twilio_settings(sms.twilio, sms.public_url, auth_token="0" * 32))
+    await wrong.start()
     try:
         with pytest.raises(DeliveryFailed) as failed:
             await wrong.deliver(conversation, message)
@@ -318,13 +324,13 @@ async def test_deliver_refuses_more_than_1600_characters(sms: SmsHub) -> None:
     conversation, message = await _reply_to_send(sms)
     attempts = sms.twilio.attempts
     with pytest.raises(DeliveryFailed) as failed:
-        await sms.adapter.deliver(conversation, dataclasses.replace(message, text="가" * 1601))
+        await sms.outbound.deliver(conversation, dataclasses.replace(message, text="가" * 1601))
     assert not failed.value.retryable and "1601" in failed.value.reason
     with pytest.raises(DeliveryFailed) as failed:
-        await sms.adapter.deliver(conversation, dataclasses.replace(message, text="  "))
+        await sms.outbound.deliver(conversation, dataclasses.replace(message, text="  "))
     assert not failed.value.retryable
     assert sms.twilio.attempts == attempts
-    await sms.adapter.deliver(conversation, dataclasses.replace(message, text="a" * 1600))
+    await sms.outbound.deliver(conversation, dataclasses.replace(message, text="a" * 1600))
     assert sms.twilio.messages[-1].body == "a" * 1600
 
 
@@ -375,13 +381,13 @@ def test_segment_units_and_the_1600_limit() -> None:
 
 
 def test_settings_from_the_environment() -> None:
-    assert TwilioSettings.from_env({}, "https://hub.example.org") is None
+    assert sms_settings.from_env({}, "https://hub.example.org") is None
     env = {
         "DASAN_TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "DASAN_TWILIO_AUTH_TOKEN": "secret",
         "DASAN_TWILIO_FROM": HUB_NUMBER,
     }
-    settings = TwilioSettings.from_env(env, "https://hub.example.org/")
+    settings = sms_settings.from_env(env, "https://hub.example.org/")
     assert settings is not None
     assert (settings.account_sid, settings.from_number, settings.public_url) == (
         "AC" + "1" * 32,
@@ -390,7 +396,7 @@ def test_settings_from_the_environment() -> None:
     )
     assert settings.api_base_url is None and settings.sends_per_second == 1.0
     with pytest.raises(ValueError, match="DASAN_TWILIO_FROM"):
-        TwilioSettings.from_env({**env, "DASAN_TWILIO_FROM": ""}, "https://hub.example.org")
+        sms_settings.from_env({**env, "DASAN_TWILIO_FROM": ""}, "https://hub.example.org")
 
 
 async def test_agents_see_what_a_reply_costs_as_sms(client: TestClient) -> None:
@@ -414,3 +420,9 @@ async def test_an_agent_reply_too_long_for_sms_is_refused_up_front(sms: SmsHub) 
     assert too_long.status == 400 and "1600" in (await too_long.json())["error"]["message"]
     fits = await sms.client.post(path, json={"text": "가" * 1600}, headers=kim)
     assert fits.status == 201
+
+
+async def test_the_console_lists_the_sms_channel_with_its_limit(sms: SmsHub) -> None:
+    kim = await login(sms.client, "kim", available=False)
+    listed = (await (await sms.client.get("/api/v1/channels", headers=kim)).json())["channels"]
+    assert {"name": "sms", "label": "문자", "max_text_chars": 1600} in listed

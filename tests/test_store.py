@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from model import Article
-from store import conversations
+from model import Article, Author, Channel, ConversationState, Direction, MessageStatus
+from store import contacts, conversations
 from store import knowledge as articles
 from store.db import Store
 from store.migrate import upgrade
-from store.tables import MessageRow
 
 
 async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:
@@ -37,47 +36,37 @@ async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:
 async def test_a_provider_message_id_is_unique_per_channel_and_sender(store: Store) -> None:
     now = datetime.now(timezone.utc)
     async with store.write() as session:
-        contact = await conversations.ensure_contact(session, "sms", "+821012345678", "시민", now)
-        row = conversations.create_conversation(session, contact.id, "sms", "+821012345678", now)
-        await session.flush()
-        conversation_id = row.id
-    fields = dict(
-        conversation_id=conversation_id,
-        channel="sms",
-        sender="+821012345678",
-        provider_message_id="SM123",
-        direction="in",
-        author="citizen",
-        text="안녕하세요",
-        language="ko",
-        status="received",
-        created_at=now,
-    )
+        contact_id = await contacts.ensure_contact(session, "sms", "+821012345678", "시민", now)
+        conversation = await conversations.create_conversation(
+            session, contact_id, Channel.SMS, "+821012345678", ConversationState.BOT, now
+        )
+    fields = dict(language="ko", status=MessageStatus.RECEIVED, provider_message_id="SM123")
+    citizen = (conversation, Direction.IN, Author.CITIZEN, "안녕하세요", now)
     async with store.write() as session:
-        await conversations.add_message(session, **fields)
+        await conversations.add_message(session, *citizen, **fields)
     with pytest.raises(IntegrityError):
         async with store.write() as session:
-            await conversations.add_message(session, **fields)
+            await conversations.add_message(session, *citizen, **fields)
     # Outbound messages carry no provider id: many may exist.
     async with store.write() as session:
         for _ in range(2):
-            await conversations.add_message(session, **{**fields, "provider_message_id": None, "direction": "out"})
+            await conversations.add_message(session, conversation, Direction.OUT, Author.BOT, "네", now,
+                                            status=MessageStatus.QUEUED)  # fmt: skip
     async with store.read() as session:
-        count = len(list(await session.scalars(select(MessageRow.id))))
-    assert count == 3
+        assert len(await conversations.messages(session, conversation.id)) == 3
 
 
 async def test_times_come_back_aware_in_utc(store: Store) -> None:
     now = datetime.now(timezone.utc)
     async with store.write() as session:
-        contact = await conversations.ensure_contact(session, "api", "x", "시민", now)
+        contact_id = await contacts.ensure_contact(session, "api", "x", "시민", now)
     async with store.read() as session:
-        found = await conversations.contact(session, contact.id)
-        row = await conversations.latest_conversation(session, "api", "x")
-    assert row is None and found.identities[0].external_id == "x"
+        found = await contacts.contact(session, contact_id)
+        latest = await conversations.latest_conversation(session, Channel.API, "x")
+    assert latest is None and found.identities[0].external_id == "x"
     async with store.write() as session:
         with pytest.raises(Exception, match="naive"):
-            await conversations.ensure_contact(session, "api", "y", "시민", datetime.now())
+            await contacts.ensure_contact(session, "api", "y", "시민", datetime.now())
 
 
 async def test_articles_keep_their_text_when_variants_per_language_arrive(database_url: str) -> None:

@@ -14,13 +14,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from channels.base import DeliveryFailed
-from channels.telegram import TelegramChannel, TelegramSettings
-from channels.telegram.outbound import keyboard_for
+from channels.registry import configured
+from channels.telegram import INFO
+from channels.telegram import settings as telegram_settings
+from channels.telegram.keyboards import keyboard_for
+from channels.telegram.outbound import TelegramOutbound
+from channels.telegram.settings import Settings as TelegramSettings
 from channels.telegram.settings import derived_secret
 from hub.app import create_app
 from hub.core import HUB, Hub
-from model.catalog import Catalog
 from model import Channel, Conversation, Direction, Inbound, Message, QuickReply
+from model.catalog import CATALOG_DIR, Catalog
 from tests.conftest import hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 
@@ -48,17 +52,15 @@ def channel_settings(stand_in: TelegramStandIn, mode: str = "webhook") -> Telegr
 @asynccontextmanager
 async def running_hub(
     database_url: str, settings: TelegramSettings
-) -> AsyncIterator[tuple[TestClient, TelegramChannel]]:
-    """The hub with the Telegram channel, as the app builds it from `channel_factories`."""
-    built: list[TelegramChannel] = []
-
-    def factory(hub: Any) -> TelegramChannel:
-        built.append(TelegramChannel(hub, settings))
-        return built[0]
-
-    app = create_app(hub_settings(database_url, channel_factories=(factory,)))
+) -> AsyncIterator[tuple[TestClient, TelegramOutbound]]:
+    """The hub with the Telegram channel, as the app builds it from the registry; and the
+    channel's outbound side."""
+    channels = tuple(configured({}, PUBLIC_URL, given={Channel.TELEGRAM: settings}))
+    app = create_app(hub_settings(database_url, channels=channels))
     async with TestClient(TestServer(app)) as client:
-        yield client, built[0]
+        outbound = client.app[HUB].channels[Channel.TELEGRAM].outbound
+        assert isinstance(outbound, TelegramOutbound)
+        yield client, outbound
 
 
 @pytest.fixture
@@ -223,7 +225,7 @@ async def test_start_greets_in_the_users_language_and_stores_nothing(
     start = telegram.text_update(CHAT, "/start", language_code=language_code)
     assert (await post_update(hub_client, start)).status == 200
     sent = await telegram.wait_sent(1)
-    assert sent[0]["text"] == Catalog().text("telegram.start", language)
+    assert sent[0]["text"] == Catalog([CATALOG_DIR, INFO.messages]).text("telegram.start", language)
     assert sent[0]["chat"]["id"] == CHAT
     # A retry of the same /start does not greet twice; the greeting never reaches the bot or a queue.
     assert (await post_update(hub_client, start)).status == 200
@@ -379,16 +381,18 @@ async def test_polling_mode_receives_updates_from_get_updates(database_url: str,
 
 
 def test_settings_from_the_environment() -> None:
-    assert TelegramSettings.from_env({}, PUBLIC_URL) is None
-    settings = TelegramSettings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN}, PUBLIC_URL + "/")
+    assert telegram_settings.from_env({}, PUBLIC_URL) is None
+    settings = telegram_settings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN}, PUBLIC_URL + "/")
     assert settings is not None
     assert (settings.mode, settings.secret, settings.api_base_url) == ("webhook", derived_secret(TOKEN), None)
     assert settings.webhook_url == f"{PUBLIC_URL}/webhooks/telegram"
-    polling = TelegramSettings.from_env(
+    polling = telegram_settings.from_env(
         {"DASAN_TELEGRAM_TOKEN": TOKEN, "DASAN_TELEGRAM_SECRET": SECRET, "DASAN_TELEGRAM_MODE": "polling"}, PUBLIC_URL
     )
     assert polling is not None and (polling.mode, polling.secret) == ("polling", SECRET)
     with pytest.raises(ValueError, match="MODE"):
-        TelegramSettings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN, "DASAN_TELEGRAM_MODE": "push"}, PUBLIC_URL)
+        telegram_settings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN, "DASAN_TELEGRAM_MODE": "push"}, PUBLIC_URL)
     with pytest.raises(ValueError, match="secret"):
-        TelegramSettings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN, "DASAN_TELEGRAM_SECRET": "no spaces"}, PUBLIC_URL)
+        telegram_settings.from_env({"DASAN_TELEGRAM_TOKEN": TOKEN, "DASAN_TELEGRAM_SECRET": "no spaces"}, PUBLIC_URL)
+    with pytest.raises(ValueError, match="DASAN_TELEGRAM_TOKEN"):
+        telegram_settings.from_env({"DASAN_TELEGRAM_SECRET": SECRET}, PUBLIC_URL)

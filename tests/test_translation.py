@@ -16,7 +16,7 @@ from hub.app import create_app
 from model.clock import utcnow
 from hub.config import Settings
 from model.catalog import Catalog
-from router.router import RouterSettings
+from router.routing import RouterSettings
 from store.db import Store
 from store.translations import usage
 from tests.conftest import citizen_says, hub_settings, login, wait_for

@@ -65,8 +65,11 @@ async def ask_for_person(
     """A new citizen who asks for a person: socket, `queued` state frame, conversation, session token."""
     socket, welcome = await connect(client)
     client_id = await say(socket, text)
-    mine = await own_message(socket, client_id)
-    state, _ = await receive_until(socket, is_state("queued"))
+    # The echo of the citizen's message and the queued state come on separate paths (the
+    # inbound side's echo, the hub's state notice): either may arrive first.
+    state, seen = await receive_until(socket, is_state("queued"))
+    echoed = [f for f in seen if f["type"] == "message" and f["message"].get("client_id") == client_id]
+    mine = echoed[0]["message"] if echoed else await own_message(socket, client_id)
     return socket, state, mine["conversation_id"], welcome["session"]
 
 
@@ -202,6 +205,42 @@ async def test_an_agent_reply_reaches_the_widget_and_is_delivered(client: TestCl
 
     await wait_for(delivered)
     await socket.close()
+
+
+async def test_replies_leave_through_the_outbox_to_the_open_widget_or_the_history(client: TestClient) -> None:
+    socket, _, conversation_id, session = await ask_for_person(client)
+    kim = await login(client, "kim", available=False)
+    claimed = await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=kim)
+    assert claimed.status == 200
+    await receive_until(socket, is_state("assigned"))
+
+    async def status_of(message_id: str) -> str:
+        response = await client.get(f"/api/v1/conversations/{conversation_id}/messages", headers=kim)
+        return {m["id"]: m["status"] for m in (await response.json())["messages"]}[message_id]
+
+    async def reply(text: str) -> str:
+        path = f"/api/v1/conversations/{conversation_id}/messages"
+        response = await client.post(path, json={"text": text}, headers=kim)
+        assert response.status == 201
+        return (await response.json())["id"]
+
+    # Stored as queued; the outbox hands it to the web chat, which pushes it to the open widget.
+    seen_id = await reply("확인해 보겠습니다.")
+    pushed, _ = await receive_until(socket, is_message("agent"))
+    assert pushed["message"]["id"] == seen_id
+    await wait_for(lambda: _status_is(status_of, seen_id, "delivered"))
+
+    # No widget open: the outbox still hands it over, the widget finds it in the history.
+    await socket.close()
+    unseen_id = await reply("처리되었습니다.")
+    await wait_for(lambda: _status_is(status_of, unseen_id, "sent"))
+    again, welcome = await connect(client, session)
+    assert unseen_id in [m["id"] for m in welcome["messages"]]
+    await again.close()
+
+
+async def _status_is(status_of: Callable[[str], Any], message_id: str, status: str) -> bool:
+    return await status_of(message_id) == status
 
 
 async def test_a_reply_during_a_reconnect_is_not_lost(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

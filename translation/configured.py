@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from model import AGENT_LANGUAGE, Language
+from model import AGENT_LANGUAGE, LANGUAGES
 from translation.backends.google import GoogleTranslate
 from translation.backends.libretranslate import LibreTranslate
 from translation.backends.papago import Papago
 from translation.engine import EngineFactory, EngineSettings
 
 DEFAULT_ORDER = ("papago", "google", "libretranslate")
-FOREIGN = frozenset(language.value for language in Language) - {AGENT_LANGUAGE}
+FOREIGN = frozenset(LANGUAGES) - {AGENT_LANGUAGE}
 
 
 def engine_factories(env: Mapping[str, str]) -> tuple[EngineFactory, ...]:

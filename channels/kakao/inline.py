@@ -14,11 +14,19 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
+from model import Author
 from model.clock import utcnow
 
 # Ids are forgotten once `deliver` asked about them; this bounds the ones it never asks about.
 REMEMBERED = 10_000
 SLACK = timedelta(seconds=1)
+INLINE_AUTHORS = (Author.BOT, Author.SYSTEM)
+"""Whose replies a skill response carries: they are written while the request waits."""
+
+
+def held_id(message_id: str) -> str:
+    """The provider id a held message is stored with, so that it can be held again."""
+    return f"held-{message_id}"
 
 
 class Turn:
@@ -31,6 +39,9 @@ class Turn:
 
 
 class InlineAnswers:
+    """The turns open per sender and the message ids their responses carried; the inbound
+    side opens and settles turns, the outbound side asks."""
+
     def __init__(self) -> None:
         self._open: dict[str, set[Turn]] = defaultdict(set)
         self._carried: OrderedDict[str, None] = OrderedDict()

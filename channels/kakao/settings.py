@@ -8,10 +8,12 @@ from dataclasses import dataclass
 SKILL_TIMEOUT_SECONDS = 5.0
 """Kakao gives up on a skill request after five seconds."""
 MIN_TOKEN_LENGTH = 24
+_REQUIRED = ("DASAN_KAKAO_SKILL_TOKEN", "DASAN_KAKAO_BOT_ID")
+_PARTNER = ("DASAN_KAKAO_PARTNER_URL", "DASAN_KAKAO_PARTNER_KEY")
 
 
 @dataclass(frozen=True)
-class KakaoSettings:
+class Settings:
     skill_token: str
     """The secret path segment of the skill URL registered in Open Builder (Kakao signs nothing)."""
     bot_id: str
@@ -32,20 +34,27 @@ class KakaoSettings:
         if not 0 <= self.reply_wait_seconds < SKILL_TIMEOUT_SECONDS:
             raise ValueError(f"reply_wait_seconds must leave room within Kakao's {SKILL_TIMEOUT_SECONDS:g} s")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> KakaoSettings | None:
-        """Settings from `DASAN_KAKAO_*`; None when the channel is not configured at all."""
-        token = env.get("DASAN_KAKAO_SKILL_TOKEN", "").strip()
-        bot_id = env.get("DASAN_KAKAO_BOT_ID", "").strip()
-        if not token and not bot_id:
-            return None
-        if not token or not bot_id:
-            raise ValueError("KakaoTalk needs both DASAN_KAKAO_SKILL_TOKEN and DASAN_KAKAO_BOT_ID")
-        wait = env.get("DASAN_KAKAO_REPLY_WAIT_SECONDS", "").strip()
-        return cls(
-            skill_token=token,
-            bot_id=bot_id,
-            partner_url=env.get("DASAN_KAKAO_PARTNER_URL", "").strip() or None,
-            partner_key=env.get("DASAN_KAKAO_PARTNER_KEY", "").strip() or None,
-            reply_wait_seconds=float(wait) if wait else cls.reply_wait_seconds,
-        )
+
+def from_env(env: Mapping[str, str], public_url: str) -> Settings | None:
+    """Settings from `DASAN_KAKAO_*`; None when the channel is not configured at all.
+
+    DASAN_KAKAO_SKILL_TOKEN and DASAN_KAKAO_BOT_ID (both, or neither for no KakaoTalk),
+    DASAN_KAKAO_PARTNER_URL and DASAN_KAKAO_PARTNER_KEY (both, for a 상담톡 partner) and
+    DASAN_KAKAO_REPLY_WAIT_SECONDS.
+    """
+    values = {name: env.get(name, "").strip() for name in (*_REQUIRED, *_PARTNER)}
+    if not any(values[name] for name in _REQUIRED):
+        return None
+    missing = [name for name in _REQUIRED if not values[name]]
+    if any(values[name] for name in _PARTNER):
+        missing += [name for name in _PARTNER if not values[name]]
+    if missing:
+        raise ValueError(f"KakaoTalk needs {', '.join(missing)} as well.")
+    wait = env.get("DASAN_KAKAO_REPLY_WAIT_SECONDS", "").strip()
+    return Settings(
+        skill_token=values["DASAN_KAKAO_SKILL_TOKEN"],
+        bot_id=values["DASAN_KAKAO_BOT_ID"],
+        partner_url=values["DASAN_KAKAO_PARTNER_URL"] or None,
+        partner_key=values["DASAN_KAKAO_PARTNER_KEY"] or None,
+        reply_wait_seconds=float(wait) if wait else Settings.reply_wait_seconds,
+    )

@@ -1,7 +1,14 @@
-"""The SMS channel, through Twilio."""
+"""The SMS channel, through Twilio: signed webhooks in, the official REST client out."""
 
-from channels.sms.adapter import SmsChannel
-from channels.sms.segments import MAX_CHARS, SegmentCount, segments
-from channels.sms.settings import TwilioSettings
+from channels.base import ChannelInfo, ChannelParts, HubPort
+from channels.sms.inbound import SmsInbound
+from channels.sms.outbound import SmsOutbound
+from channels.sms.settings import Settings
+from model import Channel
 
-__all__ = ["MAX_CHARS", "SegmentCount", "SmsChannel", "TwilioSettings", "segments"]
+INFO = ChannelInfo(Channel.SMS, "문자")
+
+
+def setup(hub: HubPort, settings: Settings) -> ChannelParts:
+    """The Twilio webhooks and the Twilio client."""
+    return ChannelParts(Channel.SMS, SmsInbound(hub, settings), SmsOutbound(settings))

@@ -15,41 +15,40 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from channels.base import DeliveryFailed
-from channels.sms.settings import TwilioSettings
+from channels.sms.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class TwilioSender:
-    """One Twilio client per channel; its HTTP session is opened on first use, in the loop."""
+    """One Twilio client per channel, from `open` to `close`."""
 
-    def __init__(self, settings: TwilioSettings, timeout: float, status_callback: str) -> None:
+    def __init__(self, settings: Settings, timeout: float) -> None:
         self._settings = settings
         self._timeout = timeout
-        self._status_callback = status_callback
         self._client: Client | None = None
         self._http: AsyncTwilioHttpClient | None = None
 
-    def _ready_client(self) -> Client:
-        if self._client is None:
-            # AsyncTwilioHttpClient opens an aiohttp session, which belongs in the running loop;
-            # no retries of its own: the outbox retries with backoff and records each attempt.
-            self._http = AsyncTwilioHttpClient()
-            client = Client(self._settings.account_sid, self._settings.auth_token, http_client=self._http)
-            if self._settings.api_base_url:
-                # The client has no base-URL argument; its API domain keeps one (region/edge unset).
-                client.api.base_url = self._settings.api_base_url.rstrip("/")
-            self._client = client
-        return self._client
+    def open(self) -> None:
+        """Make the client; called in the running loop, where its aiohttp session belongs."""
+        # No retries of the client's own: the outbox retries with backoff and records each attempt.
+        self._http = AsyncTwilioHttpClient()
+        client = Client(self._settings.account_sid, self._settings.auth_token, http_client=self._http)
+        if self._settings.api_base_url:
+            # The client has no base-URL argument; its API domain keeps one (region/edge unset).
+            client.api.base_url = self._settings.api_base_url.rstrip("/")
+        self._client = client
 
     async def send(self, to: str, body: str) -> str:
         """Hand one SMS to Twilio; its message SID. Raises `DeliveryFailed`."""
-        client = self._ready_client()
+        client = self._client
+        if client is None:
+            raise DeliveryFailed("the Twilio client is not open (the hub is starting or stopping)")
         try:
             # create_async takes no timeout and AsyncTwilioHttpClient ignores its own: bound it here.
             async with asyncio.timeout(self._timeout):
                 message = await client.messages.create_async(
-                    to=to, from_=self._settings.from_number, body=body, status_callback=self._status_callback
+                    to=to, from_=self._settings.from_number, body=body, status_callback=self._settings.status_callback
                 )
         except TwilioException as error:
             raise failure_from(error) from None
@@ -62,7 +61,7 @@ class TwilioSender:
         return message.sid
 
     async def close(self) -> None:
-        """Close the HTTP session; a later `send` opens a new one."""
+        """Close the HTTP session; `send` fails until the next `open`."""
         http, self._http, self._client = self._http, None, None
         if http is not None:
             await http.close()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from model.errors import invalid
 from model import Attachment, Channel, Inbound, MessageStatus
+from model.errors import invalid
 
 MAX_ID_CHARS = 200
 """What the store keeps of a sender or a provider message id."""

@@ -1,79 +1,63 @@
-"""Outbound messages in Telegram's terms: keyboards for quick replies, failures for the outbox."""
+"""The Telegram channel's way out: sendMessage to the citizen's chat, quick replies as buttons."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
-from datetime import timedelta
+import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
-from telegram.warnings import PTBDeprecationWarning
+from telegram.constants import MessageLimit
+from telegram.error import TelegramError
 
-from channels.base import DeliveryFailed
-from model import QuickReply
+from channels.base import Delivered, DeliveryFailed
+from channels.telegram.bot import TelegramBot
+from channels.telegram.failures import failure_from
+from channels.telegram.keyboards import keyboard_for
+from model import Conversation, Message, MessageStatus
 
+log = logging.getLogger(__name__)
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
-MAX_CALLBACK_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
-
-Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 
-def keyboard_for(actions: Sequence[QuickReply]) -> Keyboard | None:
-    """Quick replies as buttons, one per row; tapping one sends the action's text.
+class TelegramOutbound:
+    """Owns the bot's connection: `start` connects it, `close` lets it go."""
 
-    Inline buttons stay with the message and keep label and text apart, but their
-    callback_data holds at most 64 bytes; longer texts fall back to a one-time reply keyboard,
-    whose buttons send their own label.
-    """
-    if not actions:
-        return None
-    if all(0 < len(action.text.encode()) <= MAX_CALLBACK_BYTES for action in actions):
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(action.label, callback_data=action.text)] for action in actions]
-        )
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(action.text)] for action in actions], resize_keyboard=True, one_time_keyboard=True
-    )
+    send_timeout = 10.0
+    max_text_chars = MAX_TEXT
+    # Telegram allows about 30 messages a second per bot; leave room for greetings and taps.
+    sends_per_second = 25.0
 
+    def __init__(self, bot: TelegramBot) -> None:
+        self._bot = bot
 
-def seconds(value: int | float | timedelta) -> float:
-    """PTB 22 gives durations as int or timedelta, depending on PTB_TIMEDELTA."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    async def start(self) -> None:
+        """Connect the bot (getMe) in the background."""
+        await self._bot.start()
 
+    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
+        """Send one message to the citizen's chat; SENT with the chat's message id."""
+        if not self._bot.connected.is_set():
+            raise DeliveryFailed("the Telegram bot is not connected yet", retryable=True)
+        try:
+            chat_id = int(conversation.sender)
+        except ValueError:
+            raise DeliveryFailed(f"{conversation.sender!r} is not a Telegram chat id", retryable=False) from None
+        text = message.text
+        if len(text) > MAX_TEXT:
+            log.warning("message %s cut to Telegram's %d characters", message.id, MAX_TEXT)
+            text = text[:MAX_TEXT]
+        if not text.strip():
+            raise DeliveryFailed("Telegram cannot send an empty message", retryable=False)
+        try:
+            sent = await self._bot.bot.send_message(
+                chat_id=chat_id, text=text, reply_markup=keyboard_for(message.actions)
+            )
+        except TelegramError as error:
+            raise failure_from(error) from error
+        # Message ids are only unique within a chat; the chat makes them unique in the channel.
+        return Delivered(MessageStatus.SENT, provider_message_id=f"{chat_id}:{sent.message_id}")
 
-def retry_after(error: RetryAfter) -> float:
-    """How long Telegram asked us to wait, without PTB's deprecation warning about the type."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        return seconds(error.retry_after)
+    async def conversation_changed(self, conversation: Conversation) -> None:
+        """Telegram shows the citizen only messages; nothing to do."""
 
-
-def failure_from(error: TelegramError) -> DeliveryFailed:
-    """What the outbox should do about a refused send.
-
-    BadRequest and TimedOut are NetworkErrors in PTB, so the order of the checks matters.
-    """
-    if isinstance(error, RetryAfter):
-        wait = retry_after(error)
-        return DeliveryFailed(f"Telegram flood control: retry in {wait:g} s", retryable=True, retry_after=wait)
-    if isinstance(error, Forbidden):
-        # The citizen blocked the bot (or deleted their account): no retry will reach them.
-        return DeliveryFailed(f"Telegram refused: {error.message}", retryable=False)
-    if isinstance(error, (BadRequest, ChatMigrated)):
-        return DeliveryFailed(f"Telegram rejected the message: {error.message}", retryable=False)
-    if isinstance(error, InvalidToken):
-        # The hub's credentials are wrong, not the message: keep it until an operator fixes them.
-        return DeliveryFailed("Telegram refused the bot token", retryable=True)
-    if isinstance(error, NetworkError):  # includes TimedOut and Telegram's 5xx answers
-        return DeliveryFailed(f"Telegram could not be reached: {error.message}", retryable=True)
-    return DeliveryFailed(f"Telegram error: {error.message}", retryable=True)
+    async def close(self) -> None:
+        """Disconnect the bot and close its HTTP pools."""
+        await self._bot.close()

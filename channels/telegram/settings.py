@@ -24,7 +24,7 @@ def derived_secret(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class TelegramSettings:
+class Settings:
     token: str
     secret: str
     """Telegram echoes it in `X-Telegram-Bot-Api-Secret-Token` on every webhook call."""
@@ -50,21 +50,23 @@ class TelegramSettings:
     def webhook_url(self) -> str:
         return self.public_url.rstrip("/") + WEBHOOK_PATH
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], public_url: str) -> TelegramSettings | None:
-        """Settings from `DASAN_TELEGRAM_*`; None when no token is set (the channel is off).
 
-        DASAN_TELEGRAM_TOKEN (required), DASAN_TELEGRAM_SECRET (default: derived from the
-        token), DASAN_TELEGRAM_MODE (webhook or polling, default webhook) and
-        DASAN_TELEGRAM_API_BASE_URL (a stand-in or a self-hosted Bot API server).
-        """
-        token = env.get("DASAN_TELEGRAM_TOKEN", "").strip()
-        if not token:
-            return None
-        return cls(
-            token=token,
-            secret=env.get("DASAN_TELEGRAM_SECRET", "").strip() or derived_secret(token),
-            mode=env.get("DASAN_TELEGRAM_MODE", "webhook").strip().lower() or "webhook",  # type: ignore[arg-type]
-            api_base_url=env.get("DASAN_TELEGRAM_API_BASE_URL", "").strip() or None,
-            public_url=public_url,
-        )
+def from_env(env: Mapping[str, str], public_url: str) -> Settings | None:
+    """Settings from `DASAN_TELEGRAM_*`; None when none is set (the channel is off).
+
+    DASAN_TELEGRAM_TOKEN (required), DASAN_TELEGRAM_SECRET (default: derived from the
+    token), DASAN_TELEGRAM_MODE (webhook or polling, default webhook) and
+    DASAN_TELEGRAM_API_BASE_URL (a stand-in or a self-hosted Bot API server).
+    """
+    token = env.get("DASAN_TELEGRAM_TOKEN", "").strip()
+    if not token:
+        if any(value.strip() for name, value in env.items() if name.startswith("DASAN_TELEGRAM_")):
+            raise ValueError("The Telegram channel needs DASAN_TELEGRAM_TOKEN as well.")
+        return None
+    return Settings(
+        token=token,
+        secret=env.get("DASAN_TELEGRAM_SECRET", "").strip() or derived_secret(token),
+        mode=env.get("DASAN_TELEGRAM_MODE", "webhook").strip().lower() or "webhook",  # type: ignore[arg-type]
+        api_base_url=env.get("DASAN_TELEGRAM_API_BASE_URL", "").strip() or None,
+        public_url=public_url,
+    )

@@ -7,10 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from model import Category, Language
-
-LANGUAGES = tuple(language.value for language in Language)
-CATEGORIES = tuple(category.value for category in Category)
+from model import CATEGORIES, LANGUAGES, Language
 
 
 def language_of(tracker: Tracker) -> str:

@@ -12,12 +12,11 @@ from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from model.errors import invalid, not_found
-from model import AGENT_LANGUAGE, QUEUE_NAMES, Channel, ConversationState, Event, Message
-from store import conversations as store
-from store.tables import ContactRow, ConversationRow
+from model import AGENT_LANGUAGE, CONVERSATION_STATES, QUEUE_NAMES, Conversation, Event, Message
+from store import contacts, conversations
 
 routes = web.RouteTableDef()
-STATES = {state.value for state in ConversationState}
+
 
 
 class ReplyBody(BaseModel):
@@ -50,12 +49,12 @@ class FlagBody(BaseModel):
     action: str = Field(default="", max_length=200)
 
 
-async def _row_or_404(hub: Hub, conversation_id: str) -> ConversationRow:
+async def _conversation_or_404(hub: Hub, conversation_id: str) -> Conversation:
     async with hub.store.read() as session:
-        row = await store.conversation_row(session, conversation_id)
-    if row is None:
+        found = await conversations.conversation(session, conversation_id)
+    if found is None:
         raise not_found("The conversation")
-    return row
+    return found
 
 
 @routes.get("/api/v1/conversations")
@@ -64,13 +63,13 @@ async def list_conversations(request: web.Request) -> web.Response:
     agent = await hub.auth.agent(request)
     states = tuple(s for s in request.query.get("state", "").split(",") if s)
     queues = tuple(q for q in request.query.get("queue", "").split(",") if q)
-    if unknown := set(states) - STATES:
+    if unknown := set(states) - set(CONVERSATION_STATES):
         raise invalid(f"Unknown state {sorted(unknown)[0]!r}.", "unknown_state")
     if unknown := set(queues) - set(QUEUE_NAMES):
         raise invalid(f"Unknown queue {sorted(unknown)[0]!r}.", "unknown_queue")
     mine = request.query.get("mine") in ("1", "true")
     async with hub.store.read() as session:
-        found = await store.list_conversations(session, states, queues, agent.id if mine else None)
+        found = await conversations.list_conversations(session, states, queues, agent.id if mine else None)
     return web.json_response({"conversations": [c.to_json() for c in found]})
 
 
@@ -78,10 +77,8 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def get_conversation(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
-    row = await _row_or_404(hub, request.match_info["id"])
-    async with hub.store.read() as session:
-        record = (await store.conversation(session, row)).to_json()
-    return web.json_response(record | {"machine_translation": _translates(hub, row.language)})
+    conversation = await _conversation_or_404(hub, request.match_info["id"])
+    return web.json_response(conversation.to_json() | {"machine_translation": _translates(hub, conversation.language)})
 
 
 def _translates(hub: Hub, language: str | None) -> bool:
@@ -95,9 +92,9 @@ async def preview_translation(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
     body = await read_body(request, TranslationBody)
-    row = await _row_or_404(hub, request.match_info["id"])
-    found = await hub.desk.translate_reply(body.text, row.language)
-    return web.json_response({"text": found.text, "language": row.language, "engine": found.engine,
+    conversation = await _conversation_or_404(hub, request.match_info["id"])
+    found = await hub.desk.translate_reply(body.text, conversation.language)
+    return web.json_response({"text": found.text, "language": conversation.language, "engine": found.engine,
                               "cached": found.cached})  # fmt: skip
 
 
@@ -112,12 +109,12 @@ async def correct(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/conversations/{id}/messages")
 async def messages(request: web.Request) -> web.Response:
-    return await _listing(request, "messages", store.messages)
+    return await _listing(request, "messages", conversations.messages)
 
 
 @routes.get("/api/v1/conversations/{id}/events")
 async def events(request: web.Request) -> web.Response:
-    return await _listing(request, "events", store.events)
+    return await _listing(request, "events", conversations.events)
 
 
 async def _listing(
@@ -126,9 +123,9 @@ async def _listing(
     """One of a conversation's lists (messages, events) for an agent."""
     hub = request.app[HUB]
     await hub.auth.agent(request)
-    row = await _row_or_404(hub, request.match_info["id"])
+    conversation = await _conversation_or_404(hub, request.match_info["id"])
     async with hub.store.read() as session:
-        found = await query(session, row.id)
+        found = await query(session, conversation.id)
     return web.json_response({name: [item.to_json() for item in found]})
 
 
@@ -144,14 +141,14 @@ async def reply(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     agent = await hub.auth.agent(request)
     body = await read_body(request, ReplyBody)
-    row = await _row_or_404(hub, request.match_info["id"])
+    conversation = await _conversation_or_404(hub, request.match_info["id"])
     text, korean = body.text, None
     if body.translate:
-        text, korean = (await hub.desk.translate_reply(body.text, row.language)).text or "", body.text
-    adapter = hub.channels.get(Channel(row.channel))
-    if adapter is not None and len(text.strip()) > adapter.max_text_chars:
+        text, korean = (await hub.desk.translate_reply(body.text, conversation.language)).text or "", body.text
+    parts = hub.channels.get(conversation.channel)
+    if parts is not None and len(text.strip()) > parts.outbound.max_text_chars:
         raise invalid(
-            f"A {row.channel} message holds at most {adapter.max_text_chars} characters; this one has "
+            f"A {conversation.channel} message holds at most {parts.outbound.max_text_chars} characters; this one has "
             f"{len(text.strip())}.",
             "text_too_long",
         )
@@ -189,9 +186,9 @@ async def contact_history(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
     async with hub.store.read() as session:
-        if await session.get(ContactRow, request.match_info["id"]) is None:
+        if not await contacts.exists(session, request.match_info["id"]):
             raise not_found("The contact")
-        history = await store.contact_history(session, request.match_info["id"])
+        history = await conversations.contact_history(session, request.match_info["id"])
     return web.json_response(
         {"conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]}
     )

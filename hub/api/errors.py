@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
 
+# The API's handlers and the channels' webhooks read JSON bodies alike (channels/json_body.py).
+from channels.json_body import read_body
 from model.errors import HubError, refuse_nul
+
+__all__ = ["error_middleware", "error_response", "read_body"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Body = TypeVar("Body", bound=BaseModel)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -56,31 +56,3 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, _route(request))
         return error_response(500, "internal_error", "The hub failed to handle this request; it is logged.")
-
-
-def _describe(error: ValidationError) -> tuple[str, str]:
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "body"
-    if first["type"] == "missing":
-        return "missing_field", f"The field '{field}' is required."
-    if first["type"] == "string_too_long":
-        limit = first.get("ctx", {}).get("max_length")
-        return "text_too_long", f"The field '{field}' is longer than {limit} characters."
-    return "invalid_field", f"The field '{field}' is invalid: {first['msg']}."
-
-
-async def read_body(request: web.Request, model: type[Body]) -> Body:
-    """The request's JSON body validated as `model`; a clear 400 naming what is wrong."""
-    raw = await request.read()
-    try:
-        data: Any = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HubError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
-    if not isinstance(data, dict):
-        raise HubError(400, "invalid_body", "The body must be a JSON object.")
-    refuse_nul(data)
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        code, message = _describe(error)
-        raise HubError(400, code, message) from None

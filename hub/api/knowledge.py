@@ -1,15 +1,17 @@
-"""Knowledge-base search for agents (API.md)."""
+"""The knowledge base's HTTP API for agents (docs/api.md): search, and articles in each language.
+
+The search itself is `chatbot.knowledge`, the articles' storage `store.knowledge`.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from hub.core import HUB
+from model import LANGUAGES
 from model.errors import invalid, not_found
-from model import Language
 
 routes = web.RouteTableDef()
-LANGUAGES = {language.value for language in Language}
 
 
 @routes.get("/api/v1/kb/search")

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from channels.api.adapter import InboundBody
+from channels.api.inbound import InboundBody
 from hub.api.conversations import (
     CorrectionBody,
     FlagBody,

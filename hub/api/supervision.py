@@ -13,10 +13,8 @@ from hub.api.errors import read_body
 from hub.core import HUB
 from model.errors import invalid, not_found
 from model import Role
-from store import agents as agent_store
-from store import queues as queue_store
-from store import stats, translations
-from store.records import queue_record
+from model.clock import utcnow
+from store import agents, queues, stats, translations
 
 routes = web.RouteTableDef()
 
@@ -32,7 +30,7 @@ async def list_queues(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
     async with hub.store.read() as session:
-        found = await supervision.queues(session)
+        found = await queues.queues_with_waiting(session, utcnow())
     return web.json_response({"queues": [queue.to_json() for queue in found]})
 
 
@@ -42,13 +40,9 @@ async def update_queue(request: web.Request) -> web.Response:
     await hub.auth.agent(request, Role.ADMIN)
     body = await read_body(request, QueueBody)
     async with hub.store.write() as session:
-        row = await queue_store.queue(session, request.match_info["name"])
-        if row is None:
-            raise not_found("The queue")
-        for name, value in body.model_dump(exclude_none=True).items():
-            setattr(row, name, value)
-        await session.flush()
-        record = queue_record(row)
+        record = await queues.update(session, request.match_info["name"], **body.model_dump(exclude_none=True))
+    if record is None:
+        raise not_found("The queue")
     return web.json_response(record.to_json())
 
 
@@ -57,7 +51,7 @@ async def list_agents(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request, Role.SUPERVISOR)
     async with hub.store.read() as session:
-        found = await agent_store.records(session, await agent_store.all_agents(session))
+        found = await agents.all_agents(session)
     return web.json_response({"agents": [agent.to_json() for agent in found]})
 
 

@@ -12,11 +12,10 @@ from aiohttp import WSMsgType, web
 from hub import supervision
 from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
+from model.clock import utcnow
 from model.errors import HubError
 from model import Agent, Conversation, ConversationState, Role
-from store import agents as agent_store
-from store import conversations as store
-from store.tables import AgentRow
+from store import agents, conversations, queues
 
 STATIC = Path(__file__).parent / "static"
 SNAPSHOT_DELAY = 0.05
@@ -44,21 +43,20 @@ def _concerns(agent: Agent, conversation: Conversation) -> bool:
 
 async def snapshot(hub: Hub, agent_id: str) -> dict[str, Any]:
     async with hub.store.read() as session:
-        row = await session.get(AgentRow, agent_id)
-        if row is None:
+        agent = await agents.agent(session, agent_id)
+        if agent is None:
             raise HubError(401, "unauthorised", "The agent no longer exists.")
-        agent = await agent_store.record(session, row)
         waiting_states = (ConversationState.QUEUED.value, ConversationState.OFFERED.value)
-        queues = await supervision.queues(session)
+        queue_list = await queues.queues_with_waiting(session, utcnow())
         visible = None if agent.role.at_least(Role.SUPERVISOR) else set(agent.skills)
-        waiting = await store.list_conversations(session, waiting_states)
-        mine = await store.list_conversations(
+        waiting = await conversations.list_conversations(session, waiting_states)
+        mine = await conversations.list_conversations(
             session, (ConversationState.OFFERED.value, ConversationState.ASSIGNED.value), agent_id=agent.id
         )
         frame: dict[str, Any] = {
             "type": "snapshot",
             "agent": agent.to_json(),
-            "queues": [q.to_json() for q in queues],
+            "queues": [q.to_json() for q in queue_list],
             "queued": [
                 c.to_json()
                 for c in waiting

@@ -31,7 +31,7 @@ from typing import Any
 
 import aiohttp
 
-from model import Language
+from model import LANGUAGES
 from translation.backends.http import Answer, post
 from translation.backends.http import texts as texts_for
 from translation.engine import EngineSettings, TranslationFailed
@@ -50,7 +50,7 @@ class LibreTranslate:
         self._settings = settings
         self._session = session
         self._url = settings.url.rstrip("/") + "/translate"
-        self._codes = {language.value: language.value for language in Language} | {"zh": chinese}
+        self._codes = {code: code for code in LANGUAGES} | {"zh": chinese}
 
     def supports(self, source: str, target: str) -> bool:
         return source in self._codes and target in self._codes

@@ -16,10 +16,7 @@ const LABELS = {
   },
   category: { transport: "교통", water: "상수도", city: "시정", district: "자치구", other: "기타" },
   language: { ko: "한국어", en: "영어", zh: "중국어", ja: "일본어", vi: "베트남어", mn: "몽골어" },
-  channel: {
-    sms: "문자", kakao: "카카오톡", telegram: "텔레그램", webchat: "웹채팅", api: "API",
-    sign_video: "수어영상",
-  },
+  channel: {},  // the running channels' labels, from GET /api/v1/channels (loadChannels)
   disposition: {
     resolved: "1차 상담완료", directory: "전화번호 안내", connected: "담당자 연결",
     transferred: "부서이관", callback: "재통화",
@@ -246,7 +243,7 @@ async function boot() {
   bindEvents();
   setInterval(tickDurations, 1000);
   try {
-    startSession(await api("GET", "/api/v1/me"));
+    await startSession(await api("GET", "/api/v1/me"));
   } catch {
     showLogin();
   }
@@ -264,7 +261,7 @@ async function login(event) {
       password: $("login-password").value,
     });
     $("login-password").value = "";
-    startSession(data.agent);
+    await startSession(data.agent);
   } catch (err) {
     errorBox.textContent = err.message;
     errorBox.hidden = false;
@@ -273,12 +270,24 @@ async function login(event) {
   }
 }
 
-function startSession(agent) {
+async function startSession(agent) {
   state.agent = agent;
   $("login-view").hidden = true;
   $("app").hidden = false;
   renderAgent(agent);
+  await loadChannels();
   connectWs();
+}
+
+/* The channels' Korean labels, before the first snapshot draws any badge. Without them
+ * (an older hub, a failed request) a badge shows the channel's code. */
+async function loadChannels() {
+  try {
+    const data = await api("GET", "/api/v1/channels");
+    for (const channel of data.channels || []) LABELS.channel[channel.name] = channel.label;
+  } catch {
+    // label() falls back to the code
+  }
 }
 
 /* Back to the login form; forgets everything about the previous session. */

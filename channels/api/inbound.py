@@ -1,4 +1,4 @@
-"""The generic API channel (API.md): integrations and load tests post JSON messages."""
+"""The API channel's way in: an integration posts a citizen's message, and polls for replies."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from channels.base import Delivered, HubPort
-from hub.api.errors import read_body
-from hub.desk import MAX_REPLY_CHARS
+from channels.api.settings import Settings
+from channels.base import HubPort
+from channels.json_body import read_body
+from model import LANGUAGES, Channel, Direction, Inbound
 from model.errors import HubError, invalid
-from model import Channel, Conversation, Direction, Inbound, Language, Message, MessageStatus
 
-LANGUAGES = {language.value for language in Language}
+MESSAGES_PATH = "/api/v1/channels/api/messages"
 
 
 class InboundBody(BaseModel):
+    """A citizen's message as an integration posts it."""
+
     model_config = ConfigDict(extra="ignore")
     sender: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=4000)
@@ -40,23 +42,22 @@ class InboundBody(BaseModel):
         return value
 
 
-class ApiChannel:
-    """Replies reach the integration in the POST's answer or by polling GET."""
+class ApiInbound:
+    """POST stores a message and answers with the bot's replies; GET lists the replies after
+    a message id (those the outbox has handed on, and those still on their way)."""
 
-    channel = Channel.API
-    send_timeout = 5.0
-    max_text_chars = MAX_REPLY_CHARS
-    sends_per_second = 1000.0
-
-    def __init__(self, hub: HubPort, key: str | None = None) -> None:
+    def __init__(self, hub: HubPort, settings: Settings) -> None:
         self._hub = hub
-        self._key = key
+        self._key = settings.key
 
     def routes(self) -> list[web.RouteDef]:
-        return [
-            web.post("/api/v1/channels/api/messages", self.post_message),
-            web.get("/api/v1/channels/api/messages", self.get_messages),
-        ]
+        return [web.post(MESSAGES_PATH, self.post_message), web.get(MESSAGES_PATH, self.get_messages)]
+
+    async def start(self) -> None:
+        """Requests come to the routes; nothing to start."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
 
     def _authenticate(self, request: web.Request) -> None:
         if self._key is None:
@@ -66,6 +67,7 @@ class ApiChannel:
             raise HubError(401, "unauthorised", "The API channel needs its key as a bearer token.")
 
     async def post_message(self, request: web.Request) -> web.Response:
+        """Store one message (idempotent on its message_id) and answer with the bot's replies."""
         self._authenticate(request)
         body = await read_body(request, InboundBody)
         result = await self._hub.receive(
@@ -89,6 +91,7 @@ class ApiChannel:
         )
 
     async def get_messages(self, request: web.Request) -> web.Response:
+        """The sender's replies after the message id `after` (all of them without it)."""
         self._authenticate(request)
         sender = request.query.get("sender", "")
         if not sender:
@@ -105,7 +108,3 @@ class ApiChannel:
                 "messages": [m.for_citizen() for m in messages if m.direction is Direction.OUT],
             }
         )
-
-    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
-        # The integration collects replies by polling; the message is ready for it.
-        return Delivered(MessageStatus.SENT)

@@ -1,10 +1,10 @@
-"""The KakaoTalk channel: a Kakao i Open Builder skill server.
+"""The KakaoTalk channel's way in: a Kakao i Open Builder skill server.
 
 Kakao asks, the hub answers. Each citizen message arrives as a skill request that must be
-answered within five seconds, and that answer is the only way to reach the citizen,
-unless the block uses callbacks (one late answer per request, within a minute) or a 상담톡
-partner is configured. Agent replies without a partner are held, and go out first in the
-citizen's next skill response.
+answered within five seconds, and that answer is the only way to reach the citizen, unless
+the block uses callbacks (one late answer per request, within a minute) or a 상담톡 partner
+is configured (the outbound side). Replies the citizen was not given are held, and go out
+first in the citizen's next skill response.
 """
 
 from __future__ import annotations
@@ -21,41 +21,22 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from channels.base import Delivered, HubPort
+from channels.base import HubPort
 from channels.json_body import json_object
 from channels.kakao import templates
-from channels.kakao.counselling import CounsellingPartner
-from channels.kakao.inline import InlineAnswers, Turn
+from channels.kakao.inline import INLINE_AUTHORS, InlineAnswers, Turn, held_id
 from channels.kakao.payload import SkillRequest, bot_id, parse_skill_request
-from channels.kakao.settings import KakaoSettings
-from hub.desk import MAX_REPLY_CHARS
+from channels.kakao.settings import Settings
+from model import Channel, ConversationState, Direction, Inbound, IngestResult, Message, MessageStatus
 from model.errors import HubError
 from model.locks import KeyedLocks
-from model import (
-    Author,
-    Channel,
-    Conversation,
-    ConversationState,
-    Direction,
-    Inbound,
-    IngestResult,
-    Message,
-    MessageStatus,
-)
 
 log = logging.getLogger(__name__)
 
-INLINE_WAIT_SECONDS = 6.0
-"""How long `deliver` waits for a skill request to decide whether its response carries a reply."""
 CALLBACK_WINDOW_SECONDS = 55.0
 """Kakao keeps a callback URL for one minute; what is not ready by then is held instead."""
 CALLBACK_TIMEOUT_SECONDS = 5.0
-_INLINE_AUTHORS = (Author.BOT, Author.SYSTEM)
-
-
-def held_id(message_id: str) -> str:
-    """The provider id a held message is stored with, so that it can be held again."""
-    return f"held-{message_id}"
+SKILL_PATH = "/webhooks/kakao/skill/{token}"
 
 
 @dataclass(frozen=True)
@@ -78,23 +59,32 @@ class _Composed:
     """Held messages that did not fit and must be held again."""
 
 
-class KakaoChannel:
-    channel = Channel.KAKAO
-    send_timeout = 15.0
-    # Longer texts go out as several simpleText outputs (and callbacks), in order.
-    max_text_chars = MAX_REPLY_CHARS
-    sends_per_second = 50.0
+class KakaoInbound:
+    """Answers each skill request with the replies ready for it, held ones first."""
 
-    def __init__(self, hub: HubPort, settings: KakaoSettings) -> None:
+    def __init__(self, hub: HubPort, settings: Settings, inline: InlineAnswers) -> None:
         self._hub = hub
         self._settings = settings
-        self._inline = InlineAnswers()
+        self._inline = inline
         self._taking = KeyedLocks()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._session: aiohttp.ClientSession | None = None
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/webhooks/kakao/skill/{token}", self.skill)]
+        return [web.post(SKILL_PATH, self.skill)]
+
+    async def start(self) -> None:
+        """Open the HTTP session the late answers (callbacks) go through."""
+        self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Give up the late answers still under way and close their session."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     # -- the skill request -------------------------------------------------------------
 
@@ -159,7 +149,7 @@ class KakaoChannel:
             message
             for message in later
             if message.direction is Direction.OUT
-            and message.author in _INLINE_AUTHORS
+            and message.author in INLINE_AUTHORS
             and message.status is MessageStatus.QUEUED
         )
         return _Answer(result, replies)
@@ -256,7 +246,7 @@ class KakaoChannel:
     async def _post_callback(self, url: str, body: dict[str, Any]) -> bool:
         host = urlsplit(url).netloc  # the URL itself is a one-time secret: log only its host
         try:
-            async with self._client().post(
+            async with self._http().post(
                 url, json=body, timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_SECONDS)
             ) as response:
                 text = await response.text()
@@ -273,37 +263,11 @@ class KakaoChannel:
             return False
         return True
 
-    # -- outbound --------------------------------------------------------------------------
+    # -- background work ---------------------------------------------------------------
 
-    async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
-        """A reply a skill response carried is delivered; else the partner sends it, or it waits."""
-        if message.author in _INLINE_AUTHORS and await self._inline.carried(
-            conversation.sender, message.id, message.created_at, INLINE_WAIT_SECONDS
-        ):
-            return Delivered(MessageStatus.DELIVERED)
-        if self._settings.partner_url and self._settings.partner_key:
-            partner = CounsellingPartner(self._settings.partner_url, self._settings.partner_key, self._client())
-            partner_id = await partner.send(conversation.sender, message.text, serial=f"dasan-{message.id}")
-            return Delivered(MessageStatus.SENT, partner_id)
-        return Delivered(MessageStatus.HELD, held_id(message.id))
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    async def run(self) -> None:
-        """Nothing to do but own the HTTP session and the late answers until the hub stops."""
-        try:
-            await asyncio.Event().wait()
-        finally:
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            if self._session is not None:
-                await self._session.close()
-                self._session = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the Kakao channel is not started")
         return self._session
 
     def _spawn(self, coroutine: Any) -> None:
