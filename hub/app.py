@@ -31,17 +31,17 @@ from hub.api.openapi import routes as openapi_routes
 from hub.auth import Auth
 from hub.bus import EventBus
 from hub.channel_events import tell_channels
-from model.clock import utcnow
 from hub.config import Settings
 from hub.console import routes as console
 from hub.contacts import ContactLinks
 from hub.core import HUB, Hub
 from hub.delivery import Outbox
 from hub.desk import Desk
-from model.catalog import CATALOG_DIR, Catalog
-from hub.ingest import Ingest
 from hub.dispatcher import Dispatcher
+from hub.ingest import Ingest
 from hub.message_translator import MessageTranslator
+from model.catalog import CATALOG_DIR, Catalog
+from model.clock import utcnow
 from store import agents as agent_store
 from store import queues as queue_store
 from store.db import Store

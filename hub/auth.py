@@ -11,9 +11,9 @@ from aiohttp import web
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from model import Agent, Role
 from model.clock import utcnow
 from model.errors import HubError, forbidden
-from model import Agent, Role
 from store import agents as agent_store
 from store.db import Store
 

@@ -14,10 +14,10 @@ from hub.bus import EventBus, MessageChanged
 from hub.config import Settings
 from hub.contacts import ContactLinks
 from hub.desk import Desk
-from model.catalog import Catalog
+from hub.dispatcher import Dispatcher
 from hub.ingest import Ingest
 from model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
-from hub.dispatcher import Dispatcher
+from model.catalog import Catalog
 from store import conversations
 from store.db import Store
 from translation.service import Translator

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Delivered, DeliveryFailed, OutboundChannel
 from hub.bus import EventBus, MessageAdded, MessageChanged
-from model.clock import utcnow
 from model import Channel, Conversation, Direction, Message, MessageStatus
+from model.clock import utcnow
 from store import conversations
 from store.db import Store
 

@@ -188,8 +188,16 @@ class Ingest:
         elif plan.step is Step.REMIND:
             position = await conversations.queue_position(session, conversation)
             replies.append(
-                await say(session, conversation, self._catalog, Author.SYSTEM, "system.still_queued", now,
-                          inbound_id, position=position)  # fmt: skip
+                await say(
+                    session,
+                    conversation,
+                    self._catalog,
+                    Author.SYSTEM,
+                    "system.still_queued",
+                    now,
+                    inbound_id,
+                    position=position,
+                )  # fmt: skip
             )
         return conversation, replies
 
@@ -237,7 +245,9 @@ class Ingest:
                     replies = await conversations.replies_to(session, existing.id)
                     return _Stored(conversation, existing.id, True, tuple(Reply(r.text, r.language) for r in replies))
             display_name = inbound.display_name or f"시민 {inbound.sender[-4:]}"
-            contact_id = await contacts.ensure_contact(session, inbound.channel.value, inbound.sender, display_name, now)
+            contact_id = await contacts.ensure_contact(
+                session, inbound.channel.value, inbound.sender, display_name, now
+            )
             if inbound.verified_phone:
                 contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone, now) or contact_id
             conversation, requeue = await self._open_conversation(session, contact_id, inbound, now)

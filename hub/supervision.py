@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from model.clock import utcnow
 from model import AgentState, Disposition
+from model.clock import utcnow
 from store import agents, queues, stats
 
 

@@ -14,7 +14,9 @@ from store.mapping import contact_record
 from store.tables import ChannelIdentityRow, ContactRow, ConversationRow
 
 
-async def ensure_contact(session: AsyncSession, channel: str, external_id: str, display_name: str, now: datetime) -> str:
+async def ensure_contact(
+    session: AsyncSession, channel: str, external_id: str, display_name: str, now: datetime
+) -> str:
     """The id of the contact behind a channel identity, created on first contact."""
     identity = await session.scalar(
         select(ChannelIdentityRow).where(

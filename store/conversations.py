@@ -333,7 +333,9 @@ async def _message_records(session: AsyncSession, rows: Sequence[MessageRow]) ->
     return [message_record(row, usernames.get(row.agent_id or "")) for row in rows]
 
 
-async def find_inbound(session: AsyncSession, channel: Channel, sender: str, provider_message_id: str) -> Message | None:
+async def find_inbound(
+    session: AsyncSession, channel: Channel, sender: str, provider_message_id: str
+) -> Message | None:
     """The citizen's message stored under the provider's id, if it came before."""
     row = await session.scalar(
         select(MessageRow).where(
@@ -465,7 +467,9 @@ async def outbound_by_provider_id(session: AsyncSession, channel: Channel, provi
     return (await _message_records(session, [row]))[0] if row else None
 
 
-async def set_status(session: AsyncSession, message_ids: Iterable[str], status: MessageStatus, error: str | None) -> None:
+async def set_status(
+    session: AsyncSession, message_ids: Iterable[str], status: MessageStatus, error: str | None
+) -> None:
     for message_id in message_ids:
         row = await session.get(MessageRow, int(message_id))
         if row is not None:

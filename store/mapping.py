@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from model import (
-    Decider,
     Agent,
     AgentState,
     Attachment,
@@ -16,6 +15,7 @@ from model import (
     Contact,
     Conversation,
     ConversationState,
+    Decider,
     Direction,
     Event,
     Message,

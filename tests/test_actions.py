@@ -17,9 +17,9 @@ from chatbot.actions.report import report_number
 from chatbot.actions.server import create_action_server
 from chatbot.knowledge.index import Hit
 from chatbot.phone_directory import PhoneDirectory
-from model.clock import utcnow
-from model.catalog import Catalog
 from model import Article
+from model.catalog import Catalog
+from model.clock import utcnow
 from store.db import Store
 from tests.services import RASA_DIR
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY

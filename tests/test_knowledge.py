@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient
 from chatbot.knowledge.files import DEMO_KNOWLEDGE, read_articles
 from chatbot.knowledge.index import BM25Index
 from chatbot.knowledge.tokenizer import SearchTokenizer
-from model.errors import HubError
 from model import Article
+from model.errors import HubError
 from tests.conftest import login
 
 

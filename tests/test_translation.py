@@ -13,9 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
-from model.clock import utcnow
 from hub.config import Settings
 from model.catalog import Catalog
+from model.clock import utcnow
 from router.routing import RouterSettings
 from store.db import Store
 from store.translations import usage

@@ -41,9 +41,7 @@ class NewArticle(BaseModel):
 
     def article(self) -> Article:
         """The checked line as an article record."""
-        return Article(
-            self.id, self.category.value, self.title, self.body, tuple(self.keywords), self.language.value
-        )
+        return Article(self.id, self.category.value, self.title, self.body, tuple(self.keywords), self.language.value)
 
 
 def read_articles(path: Path) -> list[Article]:

@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.sms.segments import MAX_CHARS, segments
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
-from model.errors import invalid, not_found
 from model import AGENT_LANGUAGE, CONVERSATION_STATES, QUEUE_NAMES, Conversation, Event, Message
+from model.errors import invalid, not_found
 from store import contacts, conversations
 
 routes = web.RouteTableDef()
-
 
 
 class ReplyBody(BaseModel):

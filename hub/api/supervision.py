@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from hub import supervision
 from hub.api.errors import read_body
 from hub.core import HUB
-from model.errors import invalid, not_found
 from model import Role
 from model.clock import utcnow
+from model.errors import invalid, not_found
 from store import agents, queues, stats, translations
 
 routes = web.RouteTableDef()

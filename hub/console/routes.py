@@ -12,9 +12,9 @@ from aiohttp import WSMsgType, web
 from hub import supervision
 from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
+from model import Agent, Conversation, ConversationState, Role
 from model.clock import utcnow
 from model.errors import HubError
-from model import Agent, Conversation, ConversationState, Role
 from store import agents, conversations, queues
 
 STATIC = Path(__file__).parent / "static"
