@@ -17,13 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from channels.base import Delivered, DeliveryFailed, OutboundChannel
 from hub.bus import EventBus, MessageAdded, MessageChanged
 from model import Channel, Conversation, Direction, Message, MessageStatus
 from model.clock import utcnow
 from store import conversations
+from store.conversations import DeliveryAttempt
 from store.db import Store
 
 log = logging.getLogger(__name__)
@@ -209,23 +208,21 @@ class Outbox:
 
     async def _write(self, now: datetime, outcomes: list[_Outcome]) -> list[Message]:
         async with self._store.write() as session:
-            for outcome in outcomes:
-                await self._record_one(session, outcome, now)
-            return await conversations.messages_by_id(session, [o.message.id for o in outcomes])
+            return await conversations.record_attempts(session, [self._attempt(outcome, now) for outcome in outcomes])
 
-    async def _record_one(self, session: AsyncSession, outcome: _Outcome, now: datetime) -> None:
-        attempts = outcome.message.attempts + 1
+    def _attempt(self, outcome: _Outcome, now: datetime) -> DeliveryAttempt:
+        """What one outcome leaves its message as: sent or delivered, queued for a retry after
+        a backoff, or failed for good."""
+        message_id = outcome.message.id
         if outcome.delivered is not None:
-            await conversations.record_attempt(session, outcome.message.id, outcome.delivered.status, None,
-                                               outcome.delivered.provider_message_id)  # fmt: skip
-            return
+            delivered = outcome.delivered
+            return DeliveryAttempt(message_id, delivered.status, provider_message_id=delivered.provider_message_id)
         failure = outcome.failure
         assert failure is not None
+        attempts = outcome.message.attempts + 1
         error = failure.reason[:500]
         if not failure.retryable or attempts >= self.settings.max_attempts:
-            log.warning("message %s failed after %d attempts: %s", outcome.message.id, attempts, failure.reason)
-            await conversations.record_attempt(session, outcome.message.id, MessageStatus.FAILED, error)
-            return
+            log.warning("message %s failed after %d attempts: %s", message_id, attempts, failure.reason)
+            return DeliveryAttempt(message_id, MessageStatus.FAILED, error)
         retry_at = now + timedelta(seconds=backoff(attempts, self.settings, failure.retry_after))
-        await conversations.record_attempt(session, outcome.message.id, MessageStatus.QUEUED, error,
-                                           next_attempt_at=retry_at)  # fmt: skip
+        return DeliveryAttempt(message_id, MessageStatus.QUEUED, error, next_attempt_at=retry_at)

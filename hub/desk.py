@@ -60,7 +60,7 @@ class Desk:
     async def _change(self, conversation_id: str, change: Change, redispatch: bool = False) -> Conversation:
         changes = Changes()
         async with self._store.write() as session:
-            conversation = await conversations.conversation(session, conversation_id, lock=True)
+            conversation = await conversations.to_change(session, conversation_id)
             if conversation is None:
                 raise not_found("The conversation")
             changed, messages = await change(session, conversation, utcnow())

@@ -101,7 +101,7 @@ class Ingest:
             plan = await self._plan(stored.conversation, inbound.text)
             changes = Changes()
             async with self._store.write() as session:
-                conversation = await conversations.conversation(session, stored.conversation.id, lock=True)
+                conversation = await conversations.to_change(session, stored.conversation.id)
                 assert conversation is not None
                 conversation, replies = await self._apply(session, conversation, plan, stored.message_id, utcnow())
                 if replies or plan.step is not Step.NONE:
@@ -284,7 +284,7 @@ class Ingest:
         self, session: AsyncSession, contact_id: str, inbound: Inbound, now: datetime
     ) -> tuple[Conversation, str | None]:
         """The citizen's current conversation (open, reopened or new) and a queue to return it to."""
-        latest = await conversations.latest_conversation(session, inbound.channel, inbound.sender)
+        latest = await conversations.latest_to_change(session, inbound.channel, inbound.sender)
         if latest is not None and latest.state is not ConversationState.RESOLVED:
             return latest, None
         if latest is not None and latest.resolved_at and now - latest.resolved_at <= self._reopen_window:

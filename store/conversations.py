@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,31 +45,64 @@ def new_id() -> str:
 # -- conversations ----------------------------------------------------------------------
 
 
+def _held(session: AsyncSession, row: ConversationRow | None) -> ConversationRow | None:
+    """Keep the row for the rest of the transaction. The session's identity map holds rows
+    weakly, and the records given out hold none: without this, `save` and `add_message`
+    would read the row again."""
+    if row is not None:
+        session.info.setdefault("conversation_rows", set()).add(row)
+    return row
+
+
 async def _row(session: AsyncSession, conversation_id: str, lock: bool = False) -> ConversationRow | None:
-    query = select(ConversationRow).where(ConversationRow.id == conversation_id)
-    if lock:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    if not lock:  # a row this transaction already holds is not read again
+        return _held(session, await session.get(ConversationRow, conversation_id))
+    query = select(ConversationRow).where(ConversationRow.id == conversation_id).with_for_update()
+    return _held(session, await session.scalar(query))
 
 
-async def conversation(
-    session: AsyncSession, conversation_id: str, lock: bool = False, last: Message | None = None
-) -> Conversation | None:
-    """The conversation as it is in this transaction; `lock` holds it until the commit
-    (PostgreSQL), so that two changes to one conversation follow each other."""
-    row = await _row(session, conversation_id, lock)
+async def conversation(session: AsyncSession, conversation_id: str, last: Message | None = None) -> Conversation | None:
+    """The conversation as agents and citizens see it, with contact, agent, queue position and
+    last message (`last`, when the caller has just added it, saves a query)."""
+    row = await _row(session, conversation_id)
     return (await _records(session, [row], last))[0] if row else None
+
+
+async def to_change(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    """The conversation, locked until the commit (PostgreSQL: two changes to one conversation
+    follow each other), as a bare record: what a
+    change reads and `save` writes back. Bare: no contact details, agent name, position or
+    last message, which would cost three queries inside the write."""
+    row = await _row(session, conversation_id, lock=True)
+    return _bare(row) if row else None
+
+
+def _bare(row: ConversationRow) -> Conversation:
+    return conversation_record(row, Contact(row.contact_id, ""), None)
+
+
+async def _latest_row(session: AsyncSession, channel: Channel, sender: str) -> ConversationRow | None:
+    return _held(
+        session,
+        await session.scalar(
+            select(ConversationRow)
+            .where(ConversationRow.channel == channel.value, ConversationRow.sender == sender)
+            .order_by(ConversationRow.created_at.desc())
+            .limit(1)
+        ),
+    )
 
 
 async def latest_conversation(session: AsyncSession, channel: Channel, sender: str) -> Conversation | None:
     """The sender's newest conversation on the channel, whatever its state."""
-    row = await session.scalar(
-        select(ConversationRow)
-        .where(ConversationRow.channel == channel.value, ConversationRow.sender == sender)
-        .order_by(ConversationRow.created_at.desc())
-        .limit(1)
-    )
+    row = await _latest_row(session, channel, sender)
     return (await _records(session, [row]))[0] if row else None
+
+
+async def latest_to_change(session: AsyncSession, channel: Channel, sender: str) -> Conversation | None:
+    """The sender's newest conversation on the channel as a bare record (`to_change`)."""
+    row = await _latest_row(session, channel, sender)
+    return _bare(row) if row else None
 
 
 async def create_conversation(
@@ -87,8 +121,9 @@ async def create_conversation(
         last_message_at=now,
     )
     session.add(row)
+    _held(session, row)
     await session.flush()
-    return (await _records(session, [row]))[0]
+    return _bare(row)
 
 
 async def save(session: AsyncSession, conversation: Conversation) -> None:
@@ -180,7 +215,10 @@ def _summary(author: str, text: str, created_at: datetime) -> dict[str, Any]:
 
 
 async def conversations_by_id(session: AsyncSession, ids: Iterable[str]) -> list[Conversation]:
-    rows = list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(set(ids)))))
+    wanted = set(ids)
+    if not wanted:
+        return []
+    rows = list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(wanted))))
     return await _records(session, rows)
 
 
@@ -214,17 +252,17 @@ async def waiting(session: AsyncSession) -> list[Conversation]:
         .where(ConversationRow.state == ConversationState.QUEUED.value)
         .order_by(ConversationRow.priority.desc(), ConversationRow.queued_at.asc())
     )
-    return [conversation_record(row, Contact(row.contact_id, ""), None) for row in rows]
+    return [_bare(row) for row in rows]
 
 
 async def lapsed_offers(session: AsyncSession, now: datetime) -> list[Conversation]:
-    """Offers whose deadline has passed."""
+    """Offers whose deadline has passed, as bare records (`to_change`)."""
     rows = await session.scalars(
         select(ConversationRow).where(
             ConversationRow.state == ConversationState.OFFERED.value, ConversationRow.offer_expires_at < now
         )
     )
-    return await _records(session, list(rows))
+    return [_bare(row) for row in rows]
 
 
 async def contact_history(
@@ -437,23 +475,30 @@ async def due_outbound(session: AsyncSession, now: datetime, limit: int = 1000) 
     return await with_conversations(session, await _message_records(session, due))
 
 
-async def record_attempt(
-    session: AsyncSession,
-    message_id: str,
-    status: MessageStatus,
-    error: str | None,
-    provider_message_id: str | None = None,
-    next_attempt_at: datetime | None = None,
-) -> None:
-    """One delivery attempt's outcome: counted, with the status it left the message in."""
-    row = await session.get(MessageRow, int(message_id))
-    if row is None:
-        raise LookupError(f"message {message_id} does not exist")
-    row.attempts += 1
-    row.status = status.value
-    row.error = error
-    row.provider_message_id = provider_message_id or row.provider_message_id
-    row.next_attempt_at = next_attempt_at
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    """One delivery attempt's outcome: the status it leaves the message in, and why it failed."""
+
+    message_id: str
+    status: MessageStatus
+    error: str | None = None
+    provider_message_id: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+async def record_attempts(session: AsyncSession, attempts: Sequence[DeliveryAttempt]) -> list[Message]:
+    """Count each attempt on its message and leave the message as the attempt did."""
+    ids = [int(attempt.message_id) for attempt in attempts]
+    rows = {row.id: row for row in await session.scalars(select(MessageRow).where(MessageRow.id.in_(ids)))}
+    for attempt in attempts:
+        row = rows[int(attempt.message_id)]
+        row.attempts += 1
+        row.status = attempt.status.value
+        row.error = attempt.error
+        row.provider_message_id = attempt.provider_message_id or row.provider_message_id
+        row.next_attempt_at = attempt.next_attempt_at
+    await session.flush()
+    return await _message_records(session, list(rows.values()))
 
 
 async def outbound_by_provider_id(session: AsyncSession, channel: Channel, provider_message_id: str) -> Message | None:
