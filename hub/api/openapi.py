@@ -57,6 +57,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("post", "/api/v1/conversations/{id}/flag", "Record an abuse incident", FlagBody, True),
     ("get", "/api/v1/contacts/{id}/history", "A contact's conversations across channels", None, True),
     ("post", "/api/v1/contacts/{id}/link", "Link another contact (the same citizen) into this one", LinkBody, True),
+    ("get", "/api/v1/channels", "The running channels: name, label for agents, longest reply", None, True),
     ("post", "/api/v1/sms/segments", "What a text costs as SMS (segments, encoding)", SegmentsBody, True),
     ("get", "/api/v1/queues", "Queues with waiting counts", None, True),
     ("patch", "/api/v1/queues/{name}", "Change a queue (admin)", QueueBody, True),
