@@ -21,9 +21,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	RASA_VENV=$(abspath $(RASA_VENV)) bash deploy/run-local.sh
 
-# Debian's Chromium for the browser tests; never a browser download.
+# Debian's Chromium for the browser tests, never a browser download; Noto CJK so that
+# Korean, Chinese and Japanese are readable in their screenshots.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null && fc-list | grep -q "Noto Sans CJK" || \
+		{ apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # `bot-model` first: the Rasa tests start the trained model (the first time installs Rasa and trains).
 test: $(STAMP) browser bot-model
