@@ -4,35 +4,17 @@ decides a conversation's state."""
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from model import Channel, Contact, Conversation, ConversationState
+from model import ConversationState
 from router.lifecycle import INITIAL, TRANSITIONS, Move, RefusedMove, moved, next_state
+from tests.records import NOW, conversation
 
 ROOT = Path(__file__).resolve().parents[1]
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 S = ConversationState
-
-
-def conversation(state: ConversationState, **fields: object) -> Conversation:
-    values: dict[str, object] = dict(
-        id="c1",
-        channel=Channel.WEBCHAT,
-        state=state,
-        contact=Contact("k1", "시민"),
-        sender="wc-1",
-        language="ko",
-        category="water",
-        queue=None,
-        priority=0,
-        assigned_agent=None,
-        created_at=NOW - timedelta(minutes=5),
-    )
-    values.update(fields)
-    return Conversation(**values)  # type: ignore[arg-type]
 
 
 # Every pair the machine allows, written out once more by hand: a change to the table must

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from model import (
-    Agent,
-    AgentState,
-    BotTurn,
-    Channel,
-    Contact,
-    Conversation,
-    ConversationState,
-    Decider,
-    Role,
-)
+from model import Agent, AgentState, BotTurn, Channel, ConversationState, Decider, Role
 from router.offers import lapsed, offers
 from router.routing import RouterSettings, Step, after_bot, before_bot, queue_for
+from tests.records import NOW, conversation
 
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 SETTINGS = RouterSettings()
-
-
-def conversation(state: ConversationState = ConversationState.BOT, **fields: object) -> Conversation:
-    values: dict[str, object] = dict(
-        id="c1",
-        channel=Channel.SMS,
-        state=state,
-        contact=Contact("k1", "시민"),
-        sender="+821012345678",
-        language="ko",
-        category=None,
-        queue=None,
-        priority=0,
-        assigned_agent=None,
-        created_at=NOW,
-    )
-    values.update(fields)
-    return Conversation(**values)  # type: ignore[arg-type]
 
 
 def agent(username: str, idle_minutes: int, **fields: object) -> Agent:
