@@ -36,6 +36,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/langid.py
 
 bench-bot: $(STAMP) bot-model
