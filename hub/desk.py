@@ -103,6 +103,29 @@ class Desk:
 
         return await self._change(conversation_id, change)
 
+    async def decline(self, agent: Agent, conversation_id: str) -> Conversation:
+        """The agent declines an offer: the conversation goes back to the front of its queue
+        and is offered to someone else (not to this agent again for a while)."""
+
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            declined = moved(conversation, Move.DECLINE, now)
+            if conversation.assigned_agent_id != agent.id:
+                raise forbidden("This conversation is offered to another agent.")
+            conversations.add_event(
+                session,
+                conversation.id,
+                EventType.DECLINED,
+                _actor(agent),
+                now,
+                agent=agent.username,
+                agent_id=agent.id,
+            )
+            return declined, []
+
+        return await self._change(conversation_id, change, redispatch=True)
+
     async def translate_reply(self, text: str, language: str | None) -> Translation:
         """The agent's Korean `text` in the citizen's `language`, to preview or to send."""
         if not language or language == AGENT_LANGUAGE:

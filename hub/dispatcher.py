@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from hub.bus import AgentChanged, ConversationChanged, EventBus
 from hub.changes import Changes
@@ -45,7 +46,9 @@ class Dispatcher:
                 if not available:
                     return
                 held = await conversations.held_by_agent(session)
-                made = offers(waiting, available, held, now, self.settings, self._translates)
+                since = now - timedelta(seconds=self.settings.decline_memory_seconds)
+                declined = await conversations.declined_by(session, [c.id for c in waiting], since)
+                made = offers(waiting, available, held, now, self.settings, self._translates, declined)
                 for offer in made:
                     offered = moved(
                         offer.conversation, Move.OFFER, now, agent_id=offer.agent.id, offer_expires_at=offer.expires_at

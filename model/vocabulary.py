@@ -117,6 +117,7 @@ class EventType(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
     OFFER_EXPIRED = "offer_expired"
+    DECLINED = "declined"
     ACCEPTED = "accepted"
     FIRST_RESPONSE = "first_response"
     TRANSFERRED = "transferred"

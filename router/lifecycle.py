@@ -37,6 +37,8 @@ class Move(StrEnum):
     """Reserved for one available agent, who has a while to accept."""
     OFFER_LAPSE = "offer_lapse"
     """The offered agent did not accept in time."""
+    DECLINE = "decline"
+    """The offered agent declines: back to the front of the queue, for another agent."""
     ACCEPT = "accept"
     """An agent accepts the offer, or takes the conversation from its queue."""
     ASSIGN = "assign"
@@ -61,6 +63,7 @@ TRANSITIONS: Mapping[tuple[ConversationState, Move], ConversationState] = {
     (QUEUED, Move.CITIZEN_LEAVE): RESOLVED,
     (OFFERED, Move.QUEUE): QUEUED,
     (OFFERED, Move.OFFER_LAPSE): QUEUED,
+    (OFFERED, Move.DECLINE): QUEUED,
     (OFFERED, Move.ACCEPT): ASSIGNED,
     (OFFERED, Move.ASSIGN): ASSIGNED,
     (OFFERED, Move.CITIZEN_LEAVE): RESOLVED,
@@ -75,6 +78,7 @@ _WHAT = {
     Move.QUEUE: "be queued",
     Move.OFFER: "be offered",
     Move.OFFER_LAPSE: "have its offer lapse",
+    Move.DECLINE: "be declined; only an offer can",
     Move.ACCEPT: "be claimed",
     Move.ASSIGN: "be transferred",
     Move.RESOLVE: "be answered or resolved; only an assigned conversation can",
@@ -128,7 +132,8 @@ def moved(
         )
     if move is Move.OFFER:
         return replace(conversation, state=state, assigned_agent_id=agent_id, offer_expires_at=offer_expires_at)
-    if move is Move.OFFER_LAPSE:
+    if move in (Move.OFFER_LAPSE, Move.DECLINE):
+        # It keeps its place: it waited as long as before, so it stays at the front.
         return replace(conversation, state=state, assigned_agent_id=None, assigned_agent=None, offer_expires_at=None)
     if move in (Move.ACCEPT, Move.ASSIGN):
         return replace(

@@ -47,10 +47,13 @@ def offers(
     now: datetime,
     settings: RouterSettings,
     translates: Translates,
+    declined: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Offer]:
     """Offers for the waiting conversations, in the order given (higher priority, then longer
     waiting, first): each to the longest idle available agent with the skill, the language
-    and free capacity, counting the offers made here."""
+    and free capacity, counting the offers made here; never to an agent who declined it
+    (`declined`: conversation id → agent ids)."""
+    declined = declined or {}
     load: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for agent_id, kinds in held.items():
         load[agent_id].update(kinds)
@@ -58,10 +61,11 @@ def offers(
     for conversation in waiting:
         language = conversation.language or AGENT_LANGUAGE
         queue = conversation.queue or "other"
-        agent = choose_agent(agents, queue, language, conversation.channel, load)
+        excluded = declined.get(conversation.id, frozenset())
+        agent = choose_agent(agents, queue, language, conversation.channel, load, excluded)
         reason = f"longest idle available agent with skill {conversation.queue} and language {language}"
         if agent is None and overflows(conversation, now, settings, translates):
-            agent = choose_agent(agents, queue, language, conversation.channel, load, overflow=True)
+            agent = choose_agent(agents, queue, language, conversation.channel, load, excluded, overflow=True)
             reason = (
                 f"no agent who speaks {language} within {settings.foreign_overflow_seconds:g} s: "
                 "the longest idle available agent, with machine translation"

@@ -43,6 +43,8 @@ class RouterSettings:
     foreign_overflow_seconds: float = 120.0
     """How long a foreign-language conversation waits for an agent who speaks the language
     before any agent may take it with machine translation (when an engine translates it)."""
+    decline_memory_seconds: float = 600.0
+    """How long a conversation is not offered again to an agent who declined it."""
 
 
 def queue_for(conversation: Conversation) -> str:

@@ -318,6 +318,24 @@ async def events(session: AsyncSession, conversation_id: str) -> list[Event]:
     return [event_record(row) for row in rows]
 
 
+async def declined_by(
+    session: AsyncSession, conversation_ids: Iterable[str], since: datetime
+) -> dict[str, frozenset[str]]:
+    """Per conversation, the agents (ids) who declined it since `since`."""
+    wanted = set(conversation_ids)
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(EventRow).where(
+            EventRow.conversation_id.in_(wanted), EventRow.type == EventType.DECLINED.value, EventRow.at >= since
+        )
+    )
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        found[row.conversation_id].add(str((row.data or {}).get("agent_id")))
+    return {conversation_id: frozenset(agents) for conversation_id, agents in found.items()}
+
+
 # -- messages ---------------------------------------------------------------------------
 
 

@@ -197,6 +197,33 @@ async def test_an_unaccepted_offer_returns_to_the_queue(database_url: str) -> No
         assert me["state"] == "break"
 
 
+async def test_a_declined_offer_goes_to_another_agent_and_not_back(client: TestClient) -> None:
+    supervisor = await login(client, "jung", available=False)
+    kim = await login(client, "kim")  # idle longest of the two with the `other` skill
+    lee = await login(client, "lee")
+    conversation_id = (await citizen_says(client, "c-d", "상담사 연결해 주세요"))["conversation_id"]
+
+    async def offered_to(username: str) -> bool:
+        found = await conversation(client, supervisor, conversation_id)
+        return found["state"] == "offered" and found["assigned_agent"] == username
+
+    await wait_for(lambda: offered_to("kim"))
+    path = f"/api/v1/conversations/{conversation_id}/decline"
+    assert (await client.post(path, headers=lee)).status == 403  # not offered to lee
+    declined = await client.post(path, headers=kim)
+    assert declined.status == 200, await declined.text()
+    await wait_for(lambda: offered_to("lee"))
+    assert (await client.post(path, headers=lee)).status == 200
+    # Both declined: it waits at the front of its queue rather than going back to either.
+    found = await conversation(client, supervisor, conversation_id)
+    assert (found["state"], found["assigned_agent"], found["queue_position"]) == ("queued", None, 1)
+    assert (await client.post(path, headers=kim)).status == 409  # nothing offered to decline
+    trail = [e for e in await events(client, supervisor, conversation_id) if e["type"] == "declined"]
+    assert [e["data"]["agent"] for e in trail] == ["kim", "lee"]
+    me = await (await client.get("/api/v1/me", headers=kim)).json()
+    assert me["state"] == "available"  # declining is a choice, not absence
+
+
 async def test_claim_transfer_and_resolve(client: TestClient) -> None:
     supervisor = await login(client, "jung", available=False)
     kim = await login(client, "kim", available=False)

@@ -78,6 +78,10 @@ def test_offers_go_to_the_longest_idle_agent_with_skill_language_and_room() -> N
     # lee has waited longest and takes the first; kim the second; nobody speaks Vietnamese.
     assert [(o.conversation.id, o.agent.username) for o in made] == [("first", "lee"), ("second", "kim")]
     assert made[0].expires_at == NOW + timedelta(seconds=SETTINGS.offer_timeout_seconds)
+    # Nor to an agent who declined it.
+    declined = {"first": frozenset({"lee"})}
+    made = offers(waiting, agents, {}, NOW, SETTINGS, lambda source, target: False, declined)
+    assert [(o.conversation.id, o.agent.username) for o in made] == [("first", "kim"), ("second", "lee")]
     # Full agents take nothing more.
     assert offers(waiting, agents, {"kim": {"chat": 1}, "lee": {"chat": 1}}, NOW, SETTINGS, lambda s, t: False) == []
 

@@ -135,6 +135,13 @@ async def claim(request: web.Request) -> web.Response:
     return web.json_response((await hub.desk.claim(agent, request.match_info["id"])).to_json())
 
 
+@routes.post("/api/v1/conversations/{id}/decline")
+async def decline(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    return web.json_response((await hub.desk.decline(agent, request.match_info["id"])).to_json())
+
+
 @routes.post("/api/v1/conversations/{id}/messages")
 async def reply(request: web.Request) -> web.Response:
     hub = request.app[HUB]

@@ -44,6 +44,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/conversations/{id}/messages", "A conversation's messages", None, True),
     ("get", "/api/v1/conversations/{id}/events", "Why the conversation went where it went", None, True),
     ("post", "/api/v1/conversations/{id}/claim", "Accept an offer or take from a queue", None, True),
+    ("post", "/api/v1/conversations/{id}/decline", "Decline an offer: back to the front of the queue", None, True),
     (
         "post",
         "/api/v1/conversations/{id}/messages",

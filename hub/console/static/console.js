@@ -32,7 +32,7 @@ const LABELS = {
   event: {
     created: "접수", message: "메시지", language_set: "언어 지정", category_set: "분류 지정",
     bot_answered: "챗봇 응답", bot_failed: "챗봇 응답 실패", handed_off: "상담사 연결 요청",
-    queued: "대기열 등록", offered: "상담사 배정 제안", offer_expired: "배정 제안 만료",
+    queued: "대기열 등록", offered: "상담사 배정 제안", offer_expired: "배정 제안 만료", declined: "배정 거절",
     accepted: "수락", first_response: "첫 응답", transferred: "이관", priority_set: "우선순위 변경",
     resolved: "종료", reopened: "재개", abandoned: "포기", flagged: "악성민원 지정",
     citizen_left: "시민이 대화 종료", contact_linked: "연락처 연결", report_filed: "신고 접수",
@@ -484,7 +484,8 @@ function conversationItem(conv, kind) {
     h("div", { className: "conv-item-name" }, conv.contact?.display_name || "시민"),
     conv.last_message?.text ? h("div", { className: "conv-item-preview" }, conv.last_message.text) : null,
     h("div", { className: "conv-item-foot" }, waitingInfo(conv),
-      canClaim ? claimButton(conv) : null));
+      canClaim ? claimButton(conv) : null,
+      canClaim && conv.state === "offered" ? declineButton(conv) : null));
   item.addEventListener("click", () => openConversation(conv.id));
   item.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target === item) openConversation(conv.id);
@@ -511,6 +512,22 @@ function claimButton(conv) {
   button.addEventListener("click", (event) => {
     event.stopPropagation(); // the item itself opens the conversation
     claim(conv.id, button);
+  });
+  return button;
+}
+
+/* An offer the agent cannot take now: it goes back to the front of its queue for someone else. */
+function declineButton(conv) {
+  const button = h("button", { type: "button", className: "small", "data-testid": "decline-button" }, "거절");
+  button.addEventListener("click", async (event) => {
+    event.stopPropagation();
+    button.disabled = true;
+    try {
+      await api("POST", convPath(conv.id, "/decline"));
+    } catch (err) {
+      toastError(err);
+      button.disabled = false;
+    }
   });
   return button;
 }
