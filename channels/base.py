@@ -17,7 +17,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+from model import Agent, Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
 
 MAX_REPLY_CHARS = 4000
 """The longest reply the hub lets an agent send; a channel may carry less (SMS)."""
@@ -51,6 +51,11 @@ class HubPort(Protocol):
 
     async def take_held(self, channel: Channel, sender: str) -> list[Message]:
         """Outbound messages held for the citizen's next contact, now marked delivered."""
+
+    async def agent_holding(self, request: web.Request, conversation_id: str) -> Agent:
+        """The agent behind the request (the console's session or a bearer token), who must
+        hold the conversation (assigned to them) or be a supervisor; 401, 403 or 404 otherwise.
+        For channels whose agents take part directly (the interpreter's side of a video call)."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from router.routing import RouterSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+CHANNELS_ELSEWHERE = ("sign_video",)
+"""Channel packages outside `channels/` (DESIGN.md keeps sign-language video top level)."""
 
 
 def unconfigured_channels() -> tuple[ConfiguredChannel, ...]:
@@ -81,5 +83,6 @@ class Settings:
         values["router"] = router
         values.update({key: value for key, value in overrides.items() if value is not None})
         if "channels" not in values:
-            values["channels"] = tuple(configured(env, str(values.get("public_url", DEFAULT_PUBLIC_URL))))
+            public_url = str(values.get("public_url", DEFAULT_PUBLIC_URL))
+            values["channels"] = tuple(configured(env, public_url, extra=CHANNELS_ELSEWHERE))
         return cls(**values)  # type: ignore[arg-type]

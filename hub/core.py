@@ -16,8 +16,9 @@ from hub.contacts import ContactLinks
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.ingest import Ingest
-from model import Channel, Conversation, Inbound, IngestResult, Message, MessageStatus
+from model import Agent, Channel, Conversation, Inbound, IngestResult, Message, MessageStatus, Role
 from model.catalog import Catalog
+from model.errors import forbidden, not_found
 from store import conversations
 from store.db import Store
 from translation.service import Translator
@@ -93,6 +94,16 @@ class Hub:
             changed = await conversations.changed_messages(session, [m.id for m in held])
         self.bus.publish(*(MessageChanged(record, message) for record, message in changed))
         return [message for _, message in changed]
+
+    async def agent_holding(self, request: web.Request, conversation_id: str) -> Agent:
+        agent = await self.auth.agent(request)
+        async with self.store.read() as session:
+            held = await conversations.conversation(session, conversation_id)
+        if held is None:
+            raise not_found("The conversation")
+        if held.assigned_agent_id != agent.id and not agent.role.at_least(Role.SUPERVISOR):
+            raise forbidden("This conversation is not assigned to you.")
+        return agent
 
 
 HUB = web.AppKey("hub", Hub)

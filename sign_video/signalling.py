@@ -2,6 +2,8 @@
 
 Every frame is one JSON object with a `type` and that type's fields; unknown fields are refused.
 
+- `hello` (page → hub, first): `token`, the call's token from `POST /video/api/calls`; the
+  interpreter's console sends none (its session authenticates the socket).
 - `offer` (page → hub): `sdp`, the page's complete offer (no trickle ICE: candidates inside).
 - `answer` (hub → page): `sdp`, the answer to the page's last offer.
 - `hangup` (both): `reason`, optional free text for the log.
@@ -38,6 +40,14 @@ Side = Literal["citizen", "interpreter"]
 CallState = Literal["queued", "connected", "reconnecting", "ended"]
 
 _STRICT = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, config=_STRICT)
+class Hello:
+    """The citizen's page names its call, first thing on the socket."""
+
+    token: Annotated[str, Field(min_length=32, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    type: Literal["hello"] = "hello"
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -123,7 +133,7 @@ class Error:
     type: Literal["error"] = "error"
 
 
-Frame = Offer | Answer | Hangup | Chat | State | Quality | Error
+Frame = Hello | Offer | Answer | Hangup | Chat | State | Quality | Error
 _FRAMES: TypeAdapter[Frame] = TypeAdapter(Annotated[Frame, Field(discriminator="type")])
 
 

@@ -11,64 +11,14 @@ import av
 import pytest
 from aiortc import (
     AudioStreamTrack,
-    MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
-    RTCSessionDescription,
-    VideoStreamTrack,
 )
-from av import VideoFrame
 
 from model.errors import HubError
 from sign_video import signalling
 from sign_video.media import CallLimit, CallMedia, MediaSettings, SideState
-
-TIMEOUT = 5.0
-
-
-class SmallVideo(VideoStreamTrack):
-    """A grey picture of a chosen size, so each side's video can be told apart."""
-
-    def __init__(self, width: int, height: int) -> None:
-        super().__init__()
-        self.width, self.height = width, height
-
-    async def recv(self) -> VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        frame = VideoFrame(width=self.width, height=self.height, format="yuv420p")
-        for plane in frame.planes:
-            plane.update(bytes([128]) * plane.buffer_size)
-        frame.pts, frame.time_base = pts, time_base
-        return frame
-
-
-class Page:
-    """A citizen's or interpreter's browser: offers audio and video, receives the other side."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.sent = [AudioStreamTrack(), SmallVideo(width, height)]
-        for track in self.sent:
-            self.pc.addTrack(track)
-        self.received: dict[str, MediaStreamTrack] = {}
-        self.pc.on("track", lambda track: self.received.__setitem__(track.kind, track))
-
-    async def call(self, media: CallMedia, side: str) -> None:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        answer = await media.offer(side, self.pc.localDescription.sdp)
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-
-    async def video_of_size(self, width: int, height: int) -> VideoFrame:
-        """The first received video frame of that size (earlier ones are skipped)."""
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                frame = await self.received["video"].recv()
-                if (frame.width, frame.height) == (width, height):
-                    return frame
-
-    async def audio_frames(self, count: int) -> list[av.AudioFrame]:
-        async with asyncio.timeout(TIMEOUT):
-            return [await self.received["audio"].recv() for _ in range(count)]
+from tests.video_pages import TIMEOUT, Page
 
 
 @pytest.fixture
