@@ -8,13 +8,30 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from model import Conversation, ConversationState
 from sign_video import signalling
 from sign_video.media import CallLimit, CallMedia, MediaSettings
+
+SECONDS_PER_PLACE = 180
+"""The expected wait the page shows per place in the queue, until the hub measures it."""
 
 
 def sender_for(token: str) -> str:
     """The citizen's id in the store; the token itself never leaves the page."""
     return "sv-" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+def state_of(conversation: Conversation) -> signalling.State | None:
+    """Where the call stands as the citizen's page shows it: waiting with a place, connected to
+    an interpreter, or ended."""
+    if conversation.state.waiting and conversation.queue_position:
+        position = conversation.queue_position
+        return signalling.State("queued", position, position * SECONDS_PER_PLACE)
+    if conversation.state is ConversationState.ASSIGNED:
+        return signalling.State("connected")
+    if conversation.state is ConversationState.RESOLVED:
+        return signalling.State("ended")
+    return None
 
 
 @dataclass
@@ -41,9 +58,10 @@ class Call:
         await self.citizen.send_str(text)
         return True
 
-    async def show(self, state: signalling.State) -> None:
+    async def show(self, conversation: Conversation) -> None:
         """Tell the citizen's page where the call stands, once per change."""
-        if state != self.shown:
+        state = state_of(conversation)
+        if state is not None and state != self.shown:
             self.shown = state
             await self.to_citizen(state)
 

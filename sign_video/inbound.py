@@ -80,6 +80,9 @@ class VideoInbound:
         if call is None:
             return socket
         await call.citizen_connected(socket)
+        # The call may have changed before it was registered or the page connected: show it now.
+        if (current := await self._hub.conversation(Channel.SIGN_VIDEO, call.sender)) is not None:
+            await call.show(current)
         ended = False
         try:
             async for frame in socket:

@@ -5,12 +5,9 @@ channel's replies, and handed over by the outbox)."""
 from __future__ import annotations
 
 from channels.base import MAX_REPLY_CHARS, Delivered
-from model import Author, Channel, Conversation, ConversationState, Message, MessageStatus
+from model import Author, Channel, Conversation, Message, MessageStatus
 from sign_video import signalling
 from sign_video.calls import Calls
-
-SECONDS_PER_PLACE = 180
-"""The expected wait the page shows per place in the queue, until the hub measures it."""
 
 
 class VideoOutbound:
@@ -42,13 +39,7 @@ class VideoOutbound:
         call = self._calls.by_sender(conversation.sender)
         if call is None:
             return
-        if conversation.state.waiting and conversation.queue_position:
-            position = conversation.queue_position
-            await call.show(signalling.State("queued", position, position * SECONDS_PER_PLACE))
-        elif conversation.state is ConversationState.ASSIGNED:
-            await call.show(signalling.State("connected"))
-        elif conversation.state is ConversationState.RESOLVED:
-            await call.show(signalling.State("ended"))
+        await call.show(conversation)
 
     async def close(self) -> None:
         """Nothing to close: the inbound side ends the calls."""
