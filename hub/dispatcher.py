@@ -65,7 +65,7 @@ class Dispatcher:
         changes = Changes()
         now = utcnow()
         async with self._store.write() as session:
-            expired = [c for c in await conversations.lapsed_offers(session, now) if lapsed(c, now)]
+            expired = [c for c in await conversations.offered(session) if lapsed(c, now)]
             for conversation in expired:
                 agent = await agents.agent(session, conversation.assigned_agent_id or "")
                 await conversations.save(session, moved(conversation, Move.OFFER_LAPSE, now))

@@ -104,10 +104,6 @@ def next_state(state: ConversationState, move: Move) -> ConversationState:
         raise RefusedMove(state, move) from None
 
 
-def allowed(state: ConversationState, move: Move) -> bool:
-    return (state, move) in TRANSITIONS
-
-
 def moved(
     conversation: Conversation,
     move: Move,

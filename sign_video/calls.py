@@ -81,10 +81,16 @@ class Calls:
         self._by_sender: dict[str, Call] = {}
         self._by_conversation: dict[str, Call] = {}
 
-    def open(self, conversation_id: str, sender: str, consent: bool) -> Call | None:
-        """A new call, or None when this process carries as many as it may."""
-        if not self._limit.try_acquire():
-            return None
+    def reserve(self) -> bool:
+        """Take a place for a new call before its conversation is stored; False when this
+        process carries as many calls as it may. `open` fills the place, `release` gives it up."""
+        return self._limit.try_acquire()
+
+    def release(self) -> None:
+        self._limit.release()
+
+    def open(self, conversation_id: str, sender: str, consent: bool) -> Call:
+        """The call for a place taken with `reserve`."""
         call = Call(conversation_id, sender, CallMedia(conversation_id, self.settings), consent)
         self._by_sender[sender] = self._by_conversation[conversation_id] = call
         return call
@@ -100,7 +106,7 @@ class Calls:
         if self._by_sender.pop(call.sender, None) is None:
             return
         self._by_conversation.pop(call.conversation_id, None)
-        self._limit.release()
+        self.release()
         await call.media.close()
         for socket in (call.citizen, call.interpreter):
             if socket is not None and not socket.closed:

@@ -64,13 +64,17 @@ class VideoInbound:
         token = secrets.token_urlsafe(32)
         sender = sender_for(token)
         text = self._hub.texts(body.language, "sign_video.")["sign_video.request"]
-        # Asking for the call is the citizen's first message: it hands the conversation to the
-        # people-only sign_language queue, with its place and the events of every other channel.
-        result = await self._hub.receive(Inbound(Channel.SIGN_VIDEO, sender, text, language=body.language))
-        call = self.calls.open(result.conversation_id, sender, body.consent)
-        if call is None:
-            await self._hub.citizen_left(Channel.SIGN_VIDEO, sender)
+        # Refused before anything is stored: a call the hub cannot carry leaves no conversation.
+        if not self.calls.reserve():
             raise HubError(503, "video_busy", "All video lines are busy; please try again in a few minutes.")
+        try:
+            # Asking for the call is the citizen's first message: it hands the conversation to the
+            # people-only sign_language queue, with its place and the events of every other channel.
+            result = await self._hub.receive(Inbound(Channel.SIGN_VIDEO, sender, text, language=body.language))
+        except BaseException:
+            self.calls.release()
+            raise
+        self.calls.open(result.conversation_id, sender, body.consent)
         return web.json_response({"token": token, "conversation_id": result.conversation_id}, status=201)
 
     async def citizen_socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -83,17 +87,14 @@ class VideoInbound:
         # The call may have changed before it was registered or the page connected: show it now.
         if (current := await self._hub.conversation(Channel.SIGN_VIDEO, call.sender)) is not None:
             await call.show(current)
-        ended = False
         try:
             async for frame in socket:
-                if frame.type is WSMsgType.TEXT:
-                    ended = await self._from_citizen(socket, call, frame.data)
-                    if ended:
-                        break
+                if frame.type is WSMsgType.TEXT and await self._from_citizen(socket, call, frame.data):
+                    break  # the citizen hung up
         finally:
-            if ended or socket.closed:
-                await self._hub.citizen_left(Channel.SIGN_VIDEO, call.sender)
-                await self.calls.end(call)
+            # A page that goes away ends its call (resuming on a new socket is still to come).
+            await self._hub.citizen_left(Channel.SIGN_VIDEO, call.sender)
+            await self.calls.end(call)
         return socket
 
     async def _hello(self, socket: web.WebSocketResponse) -> Call | None:

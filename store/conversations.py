@@ -255,12 +255,11 @@ async def waiting(session: AsyncSession) -> list[Conversation]:
     return [_bare(row) for row in rows]
 
 
-async def lapsed_offers(session: AsyncSession, now: datetime) -> list[Conversation]:
-    """Offers whose deadline has passed, as bare records (`to_change`)."""
+async def offered(session: AsyncSession) -> list[Conversation]:
+    """Conversations offered to an agent, as bare records (`to_change`): the router says which
+    offers have lapsed."""
     rows = await session.scalars(
-        select(ConversationRow).where(
-            ConversationRow.state == ConversationState.OFFERED.value, ConversationRow.offer_expires_at < now
-        )
+        select(ConversationRow).where(ConversationRow.state == ConversationState.OFFERED.value)
     )
     return [_bare(row) for row in rows]
 

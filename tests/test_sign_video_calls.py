@@ -135,3 +135,6 @@ async def test_a_page_must_name_its_call_and_capacity_is_answered_politely(datab
         assert busy.status == 503 and (await busy.json())["error"]["code"] == "video_busy"
         unauthenticated = await client.get(f"/video/agent/ws?conversation={(await first.json())['conversation_id']}")
         assert unauthenticated.status == 401
+        supervisor = await login(client, "jung", available=False)
+        stored = await client.get("/api/v1/conversations?queue=sign_language", headers=supervisor)
+        assert len((await stored.json())["conversations"]) == 1  # the refused call left nothing
