@@ -52,6 +52,20 @@ class HubPort(Protocol):
     async def take_held(self, channel: Channel, sender: str) -> list[Message]:
         """Outbound messages held for the citizen's next contact, now marked delivered."""
 
+    async def video_code(self, channel: Channel, sender: str) -> str:
+        """A one-time code that opens a sign-language video call from the sender's current
+        conversation (the video call joins its contact); 404 when they have none."""
+
+    def redeem_video_code(self, code: str) -> str | None:
+        """The conversation a video code was issued for, once; None when unknown, used or expired."""
+
+    async def agent_lost(self, conversation_id: str, agent_id: str) -> Conversation:
+        """The agent's side of a call was lost for good: back to the front of the queue, the
+        citizen told; nothing when the agent no longer holds the conversation."""
+
+    async def supervisor(self, request: web.Request) -> Agent:
+        """The supervisor (or administrator) behind the request; 401 or 403 otherwise."""
+
     async def agent_holding(self, request: web.Request, conversation_id: str) -> Agent:
         """The agent behind the request (the console's session or a bearer token), who must
         hold the conversation (assigned to them) or be a supervisor; 401, 403 or 404 otherwise.

@@ -16,6 +16,7 @@ from hub.contacts import ContactLinks
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.ingest import Ingest
+from hub.video_codes import VideoCodes
 from model import Agent, Channel, Conversation, Inbound, IngestResult, Message, MessageStatus, Role
 from model.catalog import Catalog
 from model.errors import forbidden, not_found
@@ -44,6 +45,7 @@ class Hub:
     translator: Translator
     channels: dict[Channel, ChannelParts] = field(default_factory=dict)
     """The running channels, as their `setup` built them."""
+    video_codes: VideoCodes = field(default_factory=VideoCodes)
 
     async def receive(self, inbound: Inbound) -> IngestResult:
         return await self.ingest.receive(inbound)
@@ -94,6 +96,24 @@ class Hub:
             changed = await conversations.changed_messages(session, [m.id for m in held])
         self.bus.publish(*(MessageChanged(record, message) for record, message in changed))
         return [message for _, message in changed]
+
+    async def video_code(self, channel: Channel, sender: str) -> str:
+        current = await self.conversation(channel, sender)
+        if current is None:
+            raise not_found("A conversation to open a video call from")
+        return self.video_codes.issue(current.id)
+
+    def redeem_video_code(self, code: str) -> str | None:
+        return self.video_codes.redeem(code)
+
+    async def agent_lost(self, conversation_id: str, agent_id: str) -> Conversation:
+        return await self.desk.agent_lost(conversation_id, agent_id)
+
+    async def supervisor(self, request: web.Request) -> Agent:
+        agent = await self.auth.agent(request)
+        if not agent.role.at_least(Role.SUPERVISOR):
+            raise forbidden("Only supervisors may do this.")
+        return agent
 
     async def agent_holding(self, request: web.Request, conversation_id: str) -> Agent:
         agent = await self.auth.agent(request)

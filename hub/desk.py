@@ -299,6 +299,24 @@ class Desk:
 
         return await self._change(conversation_id, change, redispatch=True)
 
+    async def agent_lost(self, conversation_id: str, agent_id: str) -> Conversation:
+        """The agent's side of a call was lost for good: the conversation goes back to the front
+        of its queue for another agent, and the citizen is told. Nothing happens when the
+        conversation is no longer that agent's (it was transferred or resolved meanwhile)."""
+
+        async def change(
+            session: AsyncSession, conversation: Conversation, now: datetime
+        ) -> tuple[Conversation, list[Message]]:
+            if conversation.state is not ConversationState.ASSIGNED or conversation.assigned_agent_id != agent_id:
+                return conversation, []
+            requeued = moved(conversation, Move.AGENT_LOST, now)
+            await agents.idle_from(session, agent_id, now)
+            conversations.add_event(session, conversation.id, EventType.AGENT_LOST, Decider.ROUTER.value, now,
+                                    agent_id=agent_id, queue=conversation.queue)  # fmt: skip
+            return requeued, [await say(session, requeued, self._catalog, Author.SYSTEM, "system.agent_lost", now)]
+
+        return await self._change(conversation_id, change, redispatch=True)
+
     async def set_presence(self, agent: Agent, state: str) -> Agent:
         """available, break or offline; becoming available starts the idle clock."""
         allowed = (AgentState.AVAILABLE.value, AgentState.BREAK.value, AgentState.OFFLINE.value)

@@ -245,12 +245,17 @@ class Ingest:
                     replies = await conversations.replies_to(session, existing.id)
                     return _Stored(conversation, existing.id, True, tuple(Reply(r.text, r.language) for r in replies))
             display_name = inbound.display_name or f"시민 {inbound.sender[-4:]}"
+            opened_from = await self._opened_from(session, inbound)
             contact_id = await contacts.ensure_contact(
-                session, inbound.channel.value, inbound.sender, display_name, now
+                session, inbound.channel.value, inbound.sender, display_name, now,
+                joins=opened_from.contact.id if opened_from else None,
             )
             if inbound.verified_phone:
                 contact_id = await link_verified_phone(session, contact_id, inbound.verified_phone, now) or contact_id
             conversation, requeue = await self._open_conversation(session, contact_id, inbound, now)
+            if opened_from is not None and contact_id == opened_from.contact.id:
+                conversations.add_event(session, opened_from.id, EventType.VIDEO_REQUESTED, CITIZEN, now,
+                                        video_conversation=conversation.id, channel=inbound.channel.value)  # fmt: skip
             conversation, language = self._set_language(session, conversation, inbound, revisable=requeue is None,
                                                         now=now)  # fmt: skip
             if conversation.category is None and (guess := await self._guess_category(inbound.text)):
@@ -280,6 +285,13 @@ class Ingest:
         changes.publish_to(self._bus)
         return _Stored(record, message.id, False)
 
+    @staticmethod
+    async def _opened_from(session: AsyncSession, inbound: Inbound) -> Conversation | None:
+        """The conversation the citizen opened this one from, when they did."""
+        if inbound.opened_from is None:
+            return None
+        return await conversations.conversation(session, inbound.opened_from)
+
     async def _open_conversation(
         self, session: AsyncSession, contact_id: str, inbound: Inbound, now: datetime
     ) -> tuple[Conversation, str | None]:
@@ -294,7 +306,9 @@ class Ingest:
         created = await conversations.create_conversation(
             session, contact_id, inbound.channel, inbound.sender, INITIAL, now
         )
-        conversations.add_event(session, created.id, EventType.CREATED, CITIZEN, now, channel=inbound.channel.value)
+        opened_from = {"opened_from": inbound.opened_from} if inbound.opened_from else {}
+        conversations.add_event(session, created.id, EventType.CREATED, CITIZEN, now, channel=inbound.channel.value,
+                                **opened_from)  # fmt: skip
         return created, None
 
     def _set_language(

@@ -273,6 +273,9 @@ class Inbound:
     verified_phone: str | None = None
     """A phone number the provider vouches for (an SMS sender, a contact shared in Telegram):
     the hub links this identity to the contact who has the same number."""
+    opened_from: str | None = None
+    """The conversation this one was opened from (a video call asked for in a web chat): a new
+    identity joins that conversation's contact, and both conversations say so."""
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,10 @@ class EventType(StrEnum):
     CONTACT_LINKED = "contact_linked"
     REPORT_FILED = "report_filed"
     FLAGGED = "flagged"
+    VIDEO_REQUESTED = "video_requested"
+    """The citizen asked for a sign-language video call from this conversation."""
+    AGENT_LOST = "agent_lost"
+    """The agent's side of a call was lost: the conversation went back to the front of its queue."""
 
 
 class Decider(StrEnum):

@@ -43,6 +43,8 @@ class Move(StrEnum):
     """An agent accepts the offer, or takes the conversation from its queue."""
     ASSIGN = "assign"
     """Transferred straight to a named agent."""
+    AGENT_LOST = "agent_lost"
+    """The agent's side of a video call was lost: back to the front of the queue, for another."""
     RESOLVE = "resolve"
     """The agent closes it with a disposition."""
     CITIZEN_LEAVE = "citizen_leave"
@@ -69,6 +71,7 @@ TRANSITIONS: Mapping[tuple[ConversationState, Move], ConversationState] = {
     (OFFERED, Move.CITIZEN_LEAVE): RESOLVED,
     (ASSIGNED, Move.QUEUE): QUEUED,
     (ASSIGNED, Move.ASSIGN): ASSIGNED,
+    (ASSIGNED, Move.AGENT_LOST): QUEUED,
     (ASSIGNED, Move.RESOLVE): RESOLVED,
     (ASSIGNED, Move.CITIZEN_LEAVE): ASSIGNED,
     (RESOLVED, Move.REOPEN): BOT,
@@ -81,6 +84,7 @@ _WHAT = {
     Move.DECLINE: "be declined; only an offer can",
     Move.ACCEPT: "be claimed",
     Move.ASSIGN: "be transferred",
+    Move.AGENT_LOST: "lose its agent; only an assigned conversation can",
     Move.RESOLVE: "be answered or resolved; only an assigned conversation can",
     Move.CITIZEN_LEAVE: "be left",
     Move.REOPEN: "be reopened",
@@ -128,7 +132,7 @@ def moved(
         )
     if move is Move.OFFER:
         return replace(conversation, state=state, assigned_agent_id=agent_id, offer_expires_at=offer_expires_at)
-    if move in (Move.OFFER_LAPSE, Move.DECLINE):
+    if move in (Move.OFFER_LAPSE, Move.DECLINE, Move.AGENT_LOST):
         # It keeps its place: it waited as long as before, so it stays at the front.
         return replace(conversation, state=state, assigned_agent_id=None, assigned_agent=None, offer_expires_at=None)
     if move in (Move.ACCEPT, Move.ASSIGN):

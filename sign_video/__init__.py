@@ -17,4 +17,4 @@ INFO = ChannelInfo(Channel.SIGN_VIDEO, "수어 영상", messages=Path(__file__).
 def setup(hub: HubPort, settings: Settings) -> ChannelParts:
     """Both sides share the calls this process carries."""
     calls = Calls(settings.media)
-    return ChannelParts(Channel.SIGN_VIDEO, VideoInbound(hub, calls), VideoOutbound(calls))
+    return ChannelParts(Channel.SIGN_VIDEO, VideoInbound(hub, calls, settings), VideoOutbound(calls))

@@ -5,7 +5,7 @@ channel's replies, and handed over by the outbox)."""
 from __future__ import annotations
 
 from channels.base import MAX_REPLY_CHARS, Delivered
-from model import Author, Channel, Conversation, Message, MessageStatus
+from model import Author, Channel, Conversation, ConversationState, Message, MessageStatus
 from sign_video import signalling
 from sign_video.calls import Calls
 
@@ -33,13 +33,20 @@ class VideoOutbound:
         return Delivered(MessageStatus.DELIVERED if shown else MessageStatus.SENT)
 
     async def conversation_changed(self, conversation: Conversation) -> None:
-        """The citizen sees their place while waiting, and when an interpreter takes the call."""
+        """The citizen sees their place while waiting, and when an interpreter takes the call;
+        a call resolved ends, and an interpreter the conversation left is let go."""
         if conversation.channel is not Channel.SIGN_VIDEO:
             return
         call = self._calls.by_sender(conversation.sender)
         if call is None:
             return
         await call.show(conversation)
+        if conversation.state is ConversationState.RESOLVED:
+            await self._calls.end(call)
+        elif call.interpreter_id is not None and (
+            conversation.state is not ConversationState.ASSIGNED or conversation.assigned_agent_id != call.interpreter_id
+        ):
+            await call.drop_interpreter()
 
     async def close(self) -> None:
         """Nothing to close: the inbound side ends the calls."""

@@ -5,20 +5,42 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sign_video.media import MediaSettings
 
 
+RETENTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CallTimes:
+    """How long, in seconds, the hub waits for each side of a call before acting."""
+
+    connect: float = 60.0
+    """A call whose page never connects is ended."""
+    resume: float = 30.0
+    """A page whose socket dropped (a network change) may come back within this."""
+    interpreter: float = 15.0
+    """An interpreter whose console or media dropped: after this the call is requeued."""
+    quality: float = 2.0
+    """Both sides are told the call's quality this often."""
+
+
 @dataclass(frozen=True)
 class Settings:
     media: MediaSettings
+    retention: timedelta = timedelta(days=RETENTION_DAYS)
+    """How long a call's recording is kept before it is deleted."""
+    times: CallTimes = CallTimes()
 
 
 def from_env(env: Mapping[str, str], public_url: str) -> Settings:
     """`DASAN_VIDEO_ICE_SERVERS` (comma-separated `stun:`/`turn:` URLs),
     `DASAN_VIDEO_TURN_USERNAME`/`_CREDENTIAL`, `DASAN_VIDEO_RECORDINGS` (a folder, default
-    `var/recordings`), `DASAN_VIDEO_MAX_CALLS` (concurrent calls in this process)."""
+    `var/recordings`), `DASAN_VIDEO_RETENTION_DAYS` (default 90), `DASAN_VIDEO_MAX_CALLS`
+    (concurrent calls in this process)."""
     servers = tuple(url.strip() for url in env.get("DASAN_VIDEO_ICE_SERVERS", "").split(",") if url.strip())
     username, credential = env.get("DASAN_VIDEO_TURN_USERNAME"), env.get("DASAN_VIDEO_TURN_CREDENTIAL")
     if any(url.startswith("turn") for url in servers) and not (username and credential):
@@ -31,4 +53,7 @@ def from_env(env: Mapping[str, str], public_url: str) -> Settings:
         turn_credential=credential,
         **limits,
     )
-    return Settings(media)
+    days = float(env.get("DASAN_VIDEO_RETENTION_DAYS", RETENTION_DAYS))
+    if days <= 0:
+        raise ValueError("DASAN_VIDEO_RETENTION_DAYS must be a positive number of days.")
+    return Settings(media, timedelta(days=days))

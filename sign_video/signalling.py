@@ -4,6 +4,8 @@ Every frame is one JSON object with a `type` and that type's fields; unknown fie
 
 - `hello` (page → hub, first): `token`, the call's token from `POST /video/api/calls`; the
   interpreter's console sends none (its session authenticates the socket).
+- `config` (hub → page, first after the socket is accepted): `ice_servers`, the STUN/TURN
+  servers for the page's peer connection (`[{urls, username?, credential?}]`, may be empty).
 - `offer` (page → hub): `sdp`, the page's complete offer (no trickle ICE: candidates inside).
 - `answer` (hub → page): `sdp`, the answer to the page's last offer.
 - `hangup` (both): `reason`, optional free text for the log.
@@ -48,6 +50,23 @@ class Hello:
 
     token: Annotated[str, Field(min_length=32, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     type: Literal["hello"] = "hello"
+
+
+@dataclass(frozen=True, config=_STRICT)
+class IceServer:
+    """A STUN or TURN server, as a browser's `RTCIceServer`."""
+
+    urls: str
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True, config=_STRICT)
+class Config:
+    """What a page needs before it makes its peer connection."""
+
+    ice_servers: tuple[IceServer, ...] = ()
+    type: Literal["config"] = "config"
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -133,7 +152,7 @@ class Error:
     type: Literal["error"] = "error"
 
 
-Frame = Hello | Offer | Answer | Hangup | Chat | State | Quality | Error
+Frame = Hello | Config | Offer | Answer | Hangup | Chat | State | Quality | Error
 _FRAMES: TypeAdapter[Frame] = TypeAdapter(Annotated[Frame, Field(discriminator="type")])
 
 

@@ -15,9 +15,15 @@ from store.tables import ChannelIdentityRow, ContactRow, ConversationRow
 
 
 async def ensure_contact(
-    session: AsyncSession, channel: str, external_id: str, display_name: str, now: datetime
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+    joins: str | None = None,
 ) -> str:
-    """The id of the contact behind a channel identity, created on first contact."""
+    """The id of the contact behind a channel identity, created on first contact; a new
+    identity joins the contact `joins` instead when it is given."""
     identity = await session.scalar(
         select(ChannelIdentityRow).where(
             ChannelIdentityRow.channel == channel, ChannelIdentityRow.external_id == external_id
@@ -25,6 +31,10 @@ async def ensure_contact(
     )
     if identity:
         return identity.contact_id
+    if joins is not None and await exists(session, joins):
+        session.add(ChannelIdentityRow(contact_id=joins, channel=channel, external_id=external_id))
+        await session.flush()
+        return joins
     contact_row = ContactRow(id=uuid.uuid4().hex, display_name=display_name, created_at=now)
     session.add(contact_row)
     await session.flush()

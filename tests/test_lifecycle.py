@@ -36,6 +36,7 @@ EXPECTED = {
     (S.OFFERED, Move.CITIZEN_LEAVE): S.RESOLVED,
     (S.ASSIGNED, Move.QUEUE): S.QUEUED,
     (S.ASSIGNED, Move.ASSIGN): S.ASSIGNED,
+    (S.ASSIGNED, Move.AGENT_LOST): S.QUEUED,
     (S.ASSIGNED, Move.RESOLVE): S.RESOLVED,
     (S.ASSIGNED, Move.CITIZEN_LEAVE): S.ASSIGNED,
     (S.RESOLVED, Move.REOPEN): S.BOT,
@@ -83,6 +84,8 @@ def test_the_fields_that_go_with_each_state() -> None:
     later = NOW + timedelta(minutes=1)
     accepted = moved(offered, Move.ACCEPT, later, agent_id="a1")
     assert accepted.answered_at == later and accepted.offer_expires_at is None
+    lost = moved(accepted, Move.AGENT_LOST, later)
+    assert (lost.assigned_agent_id, lost.queued_at, lost.answered_at) == (None, NOW, later)
     resolved = moved(accepted, Move.RESOLVE, later, disposition="directory")
     assert (resolved.resolved_at, resolved.disposition) == (later, "directory")
     reopened = moved(resolved, Move.REOPEN, later)

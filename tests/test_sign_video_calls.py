@@ -5,41 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-from aiohttp import ClientWebSocketResponse, WSMsgType
+from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
-from channels.registry import configured
-from hub.app import create_app
 from hub.core import HUB
 from model import Channel
 from sign_video import signalling
 from sign_video.inbound import VideoInbound
-from sign_video.media import MediaSettings
-from sign_video.settings import Settings as VideoSettings
-from tests.conftest import hub_settings, login, wait_for
-from tests.video_pages import TIMEOUT, Page
-
-
-def video_hub(database_url: str, recordings: Path, max_calls: int = 4) -> Any:
-    media = MediaSettings(recordings=recordings, max_calls=max_calls)
-    channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: VideoSettings(media)}, ("sign_video",))
-    return create_app(hub_settings(database_url, channels=tuple(channels)))
-
-
-async def next_frame(socket: ClientWebSocketResponse, kind: type, accept: Any = lambda frame: True) -> Any:
-    """The next frame of a kind that `accept` takes; the others are passed over."""
-    async with asyncio.timeout(TIMEOUT):
-        while True:
-            frame = signalling.load(await socket.receive_str())
-            if isinstance(frame, kind) and accept(frame):
-                return frame
-
-
-async def offer_through(socket: ClientWebSocketResponse, page: Page) -> None:
-    await socket.send_str(signalling.dump(signalling.Offer(await page.offer())))
-    await page.answered((await next_frame(socket, signalling.Answer)).sdp)
+from tests.conftest import login, wait_for
+from tests.video_pages import TIMEOUT, Page, next_frame, offer_through, video_hub
 
 
 async def test_a_call_connects_both_ways_through_the_hub_and_closes_everything(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
 import av
 from aiortc import (
@@ -13,9 +15,17 @@ from aiortc import (
     RTCSessionDescription,
     VideoStreamTrack,
 )
+from aiohttp import ClientWebSocketResponse
 from av import VideoFrame
 
-from sign_video.media import CallMedia
+from channels.registry import configured
+from hub.app import create_app
+from model import Channel
+from sign_video import signalling
+from sign_video.media import CallMedia, MediaSettings
+from sign_video.settings import CallTimes
+from sign_video.settings import Settings as VideoSettings
+from tests.conftest import hub_settings
 
 TIMEOUT = 5.0
 
@@ -70,3 +80,26 @@ class Page:
     async def audio_frames(self, count: int) -> list[av.AudioFrame]:
         async with asyncio.timeout(TIMEOUT):
             return [await self.received["audio"].recv() for _ in range(count)]
+
+
+def video_hub(
+    database_url: str, recordings: Path, max_calls: int = 4, times: CallTimes = CallTimes(), **media: Any
+) -> Any:
+    """A hub app whose sign-language video channel records under `recordings`."""
+    settings = VideoSettings(MediaSettings(recordings=recordings, max_calls=max_calls, **media), times=times)
+    channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: settings}, ("sign_video",))
+    return create_app(hub_settings(database_url, channels=tuple(channels)))
+
+
+async def next_frame(socket: ClientWebSocketResponse, kind: type, accept: Any = lambda frame: True) -> Any:
+    """The next frame of a kind that `accept` takes; the others are passed over."""
+    async with asyncio.timeout(TIMEOUT):
+        while True:
+            frame = signalling.load(await socket.receive_str())
+            if isinstance(frame, kind) and accept(frame):
+                return frame
+
+
+async def offer_through(socket: ClientWebSocketResponse, page: Page) -> None:
+    await socket.send_str(signalling.dump(signalling.Offer(await page.offer())))
+    await page.answered((await next_frame(socket, signalling.Answer)).sdp)

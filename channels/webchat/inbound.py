@@ -14,11 +14,13 @@ import json
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import WSMsgType, web
+from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import HubPort
+from channels.json_body import read_body
 from channels.webchat.widgets import CitizenSocket, Widgets, summary
 from model import LANGUAGES, Author, Channel, Direction, Inbound, Message
 from model.errors import HubError
@@ -27,6 +29,14 @@ STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 2000
 HELLO_TIMEOUT_SECONDS = 15
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class VideoCodeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session: Annotated[str, Field(pattern=_TOKEN.pattern)]
+    """The widget's session token, as in its socket's hello."""
+    language: str = "ko"
+    """The page opens in the widget's language."""
 
 
 def sender_for(session_token: str) -> str:
@@ -52,6 +62,7 @@ class WebchatInbound:
             web.get("/webchat/widget.js", self.widget),
             web.get("/webchat/", self.demo_page),
             web.get("/webchat/i18n/{language}.json", self.texts),
+            web.post("/webchat/api/video-code", self.video_code),
         ]
 
     async def start(self) -> None:
@@ -70,6 +81,16 @@ class WebchatInbound:
 
     async def demo_page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "demo.html")
+
+    async def video_code(self, request: web.Request) -> web.Response:
+        """A one-time code that opens the sign-language video page on the chat's contact: the
+        session token travels in this request's body, never in the page's URL."""
+        body = await read_body(request, VideoCodeBody)
+        if body.language not in LANGUAGES:
+            raise HubError(400, "unknown_language", f"Languages are {', '.join(LANGUAGES)}.")
+        code = await self._hub.video_code(Channel.WEBCHAT, sender_for(body.session))
+        url = f"/video/?code={code}&lang={body.language}"
+        return web.json_response({"code": code, "url": url}, status=201)
 
     async def texts(self, request: web.Request) -> web.Response:
         """The widget's texts in one language (messages/<language>.json, `widget.*`)."""

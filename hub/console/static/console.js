@@ -73,6 +73,7 @@ const state = {
   sending: false,
   openListed: false,    // the open conversation was in the last snapshot's lists
   contacts: new Map(),  // contact id -> {id, name, channel}: contacts seen this session, oldest first
+  video: null,          // the interpreter's call panel and the supervisors' recordings (video.js)
 };
 
 /* SMS segment counter of the reply box (POST /api/v1/sms/segments). */
@@ -240,6 +241,7 @@ async function boot() {
   fillSelect($("transfer-queue-select"), LABELS.queue);
   fillSelect($("disposition-select"), LABELS.disposition);
   fillSelect($("flag-action"), LABELS.flagAction);
+  state.video = createVideoPanel({ api, toast });
   bindEvents();
   setInterval(tickDurations, 1000);
   try {
@@ -585,6 +587,7 @@ async function openConversation(id) {
   saveDraft();
   const seq = ++state.openSeq;
   state.openId = id;
+  state.video.viewing(id);
   state.conv = null;
   state.openListed = false;
   state.messages = new Map();
@@ -632,6 +635,7 @@ function closeConversation() {
   state.openId = null;
   state.conv = null;
   state.openListed = false;
+  state.video.viewing(null);
   resetSmsCounter();
   $("conversation-view").hidden = true;
   $("conversation-empty").hidden = false;
@@ -704,6 +708,7 @@ function renderConvHeader() {
   renderContact();
   updateControls();
   renderTranslationBar();
+  state.video.update(conv, state.agent);
 }
 
 /* A resolved conversation is read-only: no reply, transfer or resolve. The send button also
