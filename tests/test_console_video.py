@@ -243,10 +243,9 @@ async def test_an_interpreter_takes_a_video_call_in_the_console(
 async def test_the_citizen_hangs_up_and_a_supervisor_plays_the_recording(
     video_hub: str, camera_browser: Browser, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    # The supervisor is also a sign-language interpreter: she takes the call herself.
     watch = PageWatch()
     shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
-    context, console = await _interpreter(camera_browser, watch, video_hub, "jung")
+    context, console = await _interpreter(camera_browser, watch, video_hub, "choi")
 
     async with calling(http, video_hub, consent=True) as citizen:
         await _accept_offer(console, citizen.conversation_id)
@@ -262,7 +261,12 @@ async def test_the_citizen_hangs_up_and_a_supervisor_plays_the_recording(
         async with asyncio.timeout(WAIT):
             assert await citizen.closed == 4410  # the hub ended the call: its recording is written
 
-    recording = console.get_by_test_id("video-recording")
+    # Recordings are for supervisors: not on the interpreter's screen.
+    await expect(console.get_by_test_id("video-recording")).to_have_count(0)
+    # The supervisor opens the conversation by its link and plays the recording.
+    supervisor_context, supervisor = await _interpreter(camera_browser, watch, video_hub, "jung", available=False)
+    await supervisor.evaluate("(id) => { location.hash = `conversation=${id}`; }", citizen.conversation_id)
+    recording = supervisor.get_by_test_id("video-recording")
     await expect(recording).to_have_count(1)
     served = await recording.evaluate(
         """async (video) => {
@@ -274,17 +278,18 @@ async def test_the_citizen_hangs_up_and_a_supervisor_plays_the_recording(
     status_code, content_type, length = served
     assert (status_code, content_type) == (200, "video/webm") and length > 0
     # The browser can play it: the citizen's picture, at its size.
-    await console.wait_for_function(
+    await supervisor.wait_for_function(
         "() => document.querySelector('[data-testid=video-recording]').readyState >= 1", timeout=WAIT * 1000
     )
     width = await recording.evaluate("(video) => video.videoWidth")
     assert width == CITIZEN_SIZE[0]
     shots.mkdir(parents=True, exist_ok=True)
     await recording.scroll_into_view_if_needed()
-    await console.screenshot(path=str(shots / "console-video-recording.png"))
+    await supervisor.screenshot(path=str(shots / "console-video-recording.png"))
 
     assert watch.problems == []
     await context.close()
+    await supervisor_context.close()
 
 
 async def test_a_transfer_hands_the_call_to_another_interpreter(

@@ -279,6 +279,14 @@ async function startSession(agent) {
   renderAgent(agent);
   await loadChannels();
   connectWs();
+  openLinkedConversation();
+}
+
+/* `#conversation=ID` opens that conversation: links from a contact's history, and the way a
+ * supervisor reaches any conversation (its recordings, a colleague's thread). */
+function openLinkedConversation() {
+  const id = new URLSearchParams(location.hash.slice(1)).get("conversation");
+  if (id && id !== state.openId && state.agent) openConversation(id);
 }
 
 /* The channels' Korean labels, before the first snapshot draws any badge. Without them
@@ -1217,7 +1225,8 @@ function historyItem(conv) {
   ].join(" · ");
   return h("li", { className: "history-item", "data-testid": "history-item", "data-conversation-id": conv.id },
     h("details", {},
-      h("summary", {}, channelBadge(conv.channel), " ", summary),
+      h("summary", {}, channelBadge(conv.channel), " ", summary, " ",
+        h("a", { href: `#conversation=${enc(conv.id)}`, "data-testid": "history-open" }, "열기")),
       h("ol", { className: "history-messages" }, (conv.messages || []).map((m) =>
         h("li", { className: `author-${m.author}` },
           h("span", { className: "message-author" }, `${authorLabel(m)} ${fmtClock(m.created_at)}`),
@@ -1355,6 +1364,7 @@ async function insertKb() {
 // ---------------------------------------------------------------- wiring
 
 function bindEvents() {
+  window.addEventListener("hashchange", openLinkedConversation);
   $("login-form").addEventListener("submit", login);
   $("logout-button").addEventListener("click", logout);
   $("presence-select").addEventListener("change", changePresence);
