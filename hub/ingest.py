@@ -247,7 +247,11 @@ class Ingest:
             display_name = inbound.display_name or f"시민 {inbound.sender[-4:]}"
             opened_from = await self._opened_from(session, inbound)
             contact_id = await contacts.ensure_contact(
-                session, inbound.channel.value, inbound.sender, display_name, now,
+                session,
+                inbound.channel.value,
+                inbound.sender,
+                display_name,
+                now,
                 joins=opened_from.contact.id if opened_from else None,
             )
             if inbound.verified_phone:

@@ -44,7 +44,8 @@ class VideoOutbound:
         if conversation.state is ConversationState.RESOLVED:
             await self._calls.end(call)
         elif call.interpreter_id is not None and (
-            conversation.state is not ConversationState.ASSIGNED or conversation.assigned_agent_id != call.interpreter_id
+            conversation.state is not ConversationState.ASSIGNED
+            or conversation.assigned_agent_id != call.interpreter_id
         ):
             await call.drop_interpreter()
 

@@ -316,9 +316,7 @@ async def test_a_consented_call_is_recorded_for_supervisors_until_its_retention(
         assert (await (await client.get(base, headers=supervisor)).json())["recordings"] == []
 
 
-async def test_pages_get_the_ice_servers_on_their_socket_and_the_page_itself(
-    database_url: str, tmp_path: Path
-) -> None:
+async def test_pages_get_the_ice_servers_on_their_socket_and_the_page_itself(database_url: str, tmp_path: Path) -> None:
     turn = {"ice_servers": ("stun:stun.example.org:3478", "turn:turn.example.org:3478"),
             "turn_username": "hub", "turn_credential": "secret"}  # fmt: skip
     async with video_client(database_url, tmp_path, **turn) as client:

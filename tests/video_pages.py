@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+from aiohttp import ClientWebSocketResponse
 from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
@@ -15,7 +16,6 @@ from aiortc import (
     RTCSessionDescription,
     VideoStreamTrack,
 )
-from aiohttp import ClientWebSocketResponse
 from av import VideoFrame
 
 from channels.registry import configured
@@ -83,10 +83,12 @@ class Page:
 
 
 def video_hub(
-    database_url: str, recordings: Path, max_calls: int = 4, times: CallTimes = CallTimes(), **media: Any
+    database_url: str, recordings: Path, max_calls: int = 4, times: CallTimes | None = None, **media: Any
 ) -> Any:
     """A hub app whose sign-language video channel records under `recordings`."""
-    settings = VideoSettings(MediaSettings(recordings=recordings, max_calls=max_calls, **media), times=times)
+    settings = VideoSettings(
+        MediaSettings(recordings=recordings, max_calls=max_calls, **media), times=times or CallTimes()
+    )
     channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: settings}, ("sign_video",))
     return create_app(hub_settings(database_url, channels=tuple(channels)))
 
