@@ -14,12 +14,14 @@ def can_take(
     agent: Agent, queue: str, language: str | None, channel: Channel, held: Mapping[str, int], overflow: bool = False
 ) -> bool:
     """An available agent with the queue as a skill, the language, and free capacity; in
-    `overflow` (machine translation bridges the language), any available agent with capacity."""
+    `overflow` (machine translation bridges the language), any available agent with capacity.
+    A video call is signed: only interpreters take it, whatever language its page's text is in."""
     kind = channel.kind
+    signed = channel is Channel.SIGN_VIDEO
     return (
         agent.state is AgentState.AVAILABLE
-        and (overflow or queue in agent.skills)
-        and (overflow or (language or AGENT_LANGUAGE) in agent.languages)
+        and ((overflow and not signed) or queue in agent.skills)
+        and (overflow or signed or (language or AGENT_LANGUAGE) in agent.languages)
         and held.get(kind, 0) < agent.capacity.get(kind, 0)
     )
 

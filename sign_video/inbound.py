@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -58,6 +59,7 @@ class VideoInbound:
         """The calls this process carries (shared with the outbound side)."""
         self._times = settings.times
         self.archive = Archive(settings.media.recordings, settings.retention)
+        self._retention_days = settings.retention / timedelta(days=1)
         self._config = signalling.Config(
             tuple(
                 signalling.IceServer(url, settings.media.turn_username, settings.media.turn_credential)
@@ -110,7 +112,10 @@ class VideoInbound:
         language = request.match_info["language"]
         if language not in LANGUAGES:
             raise HubError(404, "not_found", f"No texts for language {language!r}.")
-        return web.json_response(self._hub.texts(language, "video."))
+        # The consent text names the retention this hub is configured with.
+        days = f"{self._retention_days:g}"
+        texts = {key: text.replace("{days}", days) for key, text in self._hub.texts(language, "video.").items()}
+        return web.json_response(texts)
 
     # The citizen
 
@@ -120,7 +125,7 @@ class VideoInbound:
             raise HubError(400, "unknown_language", f"Languages are {', '.join(LANGUAGES)}.")
         token = secrets.token_urlsafe(32)
         sender = sender_for(token)
-        text = self._hub.texts(body.language, "sign_video.")["sign_video.request"]
+        text = self._hub.texts(body.language, "video.")["video.request"]
         # Refused before anything is stored: a call the hub cannot carry leaves no conversation.
         if not self.calls.reserve():
             raise HubError(503, "video_busy", "All video lines are busy; please try again in a few minutes.")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sign_video.media import MediaSettings
 
-
 RETENTION_DAYS = 90
 
 

@@ -1,4 +1,5 @@
-"""The interpreter's side of a sign-language video call, in the agent console.
+"""The interpreter's side of a sign-language video call, in the agent console; and a whole
+call with the citizen's page in a second browser.
 
 The hub runs as `dasan serve` (tests/test_browser.py); the interpreter is Debian's Chromium
 with a fake camera and microphone; the citizen is an aiortc peer in this process that signals
@@ -21,6 +22,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from sign_video import signalling
+from tests.conftest import DEMO_PASSWORD
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, PageWatch, _console_login, _serving
 from tests.video_pages import Page as PeerPage
 
@@ -322,3 +324,95 @@ async def test_a_transfer_hands_the_call_to_another_interpreter(
     assert watch.problems == []
     await choi_context.close()
     await jung_context.close()
+
+
+async def _citizen_page(browser: Browser, watch: PageWatch, url: str) -> Page:
+    context = await browser.new_context(
+        locale="ko-KR", viewport={"width": 390, "height": 844}, permissions=["camera", "microphone"]
+    )
+    page = watch.watch(await context.new_page(), "citizen")
+    await page.goto(f"{url}/video/?lang=ko")
+    return page
+
+
+async def _decoded_frames(page: Page) -> int:
+    return await page.evaluate(
+        "document.querySelector('[data-testid=video-remote]').getVideoPlaybackQuality().totalVideoFrames"
+    )
+
+
+async def test_a_deaf_citizen_and_an_interpreter_sign_chat_and_the_call_is_resolved(
+    video_hub: str,
+    camera_browser: Browser,
+    http: aiohttp.ClientSession,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    watch = PageWatch()
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    console_context, console = await _interpreter(camera_browser, watch, video_hub, "choi")
+    citizen = await _citizen_page(camera_browser, watch, video_hub)
+
+    # The citizen sees themselves, leaves recording off, and asks for an interpreter.
+    await expect(citizen.get_by_test_id("video-consent")).not_to_be_checked()
+    await expect(citizen.get_by_test_id("video-connect")).to_be_enabled(timeout=WAIT * 1000)
+    await citizen.get_by_test_id("video-connect").click()
+
+    # The interpreter is offered the call and accepts it.
+    offered = console.get_by_test_id("my-list").locator("[data-state=offered]")
+    await expect(offered).to_have_count(1, timeout=WAIT * 1000)
+    conversation_id = await offered.get_attribute("data-conversation-id")
+    assert conversation_id
+    await _accept_offer(console, conversation_id)
+
+    # Each sees the other: frames decoded on both sides, and more of them as time passes.
+    await console.wait_for_function(REMOTE_PLAYS, timeout=WAIT * 1000)
+    await citizen.wait_for_function(REMOTE_PLAYS, timeout=WAIT * 1000)
+    before = (await _decoded_frames(console), await _decoded_frames(citizen))
+    await citizen.wait_for_timeout(1500)
+    after = (await _decoded_frames(console), await _decoded_frames(citizen))
+    assert after[0] > before[0] and after[1] > before[1], (before, after)
+
+    # Text beside the call, both ways: an address from the citizen, an answer from the interpreter.
+    await citizen.get_by_test_id("video-chat-input").fill("마포구 월드컵로 212")
+    await citizen.get_by_test_id("video-chat-send").click()
+    await expect(console.get_by_test_id("message-list")).to_contain_text("마포구 월드컵로 212", timeout=WAIT * 1000)
+    await console.get_by_test_id("reply-input").fill("주소 확인했습니다. 담당 부서로 연결해 드릴게요.")
+    await console.get_by_test_id("reply-send").click()
+    await expect(citizen.get_by_test_id("video-chat-messages")).to_contain_text(
+        "주소 확인했습니다", timeout=WAIT * 1000
+    )
+    await citizen.screenshot(path=str(shots / "video-call-citizen.png"))
+    await console.screenshot(path=str(shots / "video-call-console.png"))
+
+    # Resolved with a disposition: the call ends on the citizen's page too.
+    await console.get_by_test_id("disposition-select").select_option("resolved")
+    await console.get_by_test_id("resolve-button").click()
+    await expect(console.get_by_test_id("conversation-state")).to_have_attribute("data-state", "resolved")
+    await expect(citizen.get_by_test_id("video-status")).to_contain_text("상담이 종료되었습니다", timeout=WAIT * 1000)
+    await expect(citizen.locator("body")).to_have_attribute("data-phase", "ended")
+    stopped = await citizen.evaluate(
+        """() => {
+             const video = document.querySelector('[data-testid=video-local]');
+             const tracks = video.srcObject ? video.srcObject.getTracks() : [];
+             return tracks.every((track) => track.readyState === 'ended');
+           }"""
+    )
+    assert stopped  # the camera light goes off
+
+    supervisor = {"Authorization": "Bearer " + await _token(http, video_hub)}
+    found = await http.get(f"{video_hub}/api/v1/conversations/{conversation_id}", headers=supervisor)
+    conversation = await found.json()
+    assert (conversation["channel"], conversation["queue"], conversation["disposition"]) == (
+        "sign_video",
+        "sign_language",
+        "resolved",
+    )
+    assert watch.problems == []
+    await console_context.close()
+    await citizen.context.close()
+
+
+async def _token(session: aiohttp.ClientSession, url: str) -> str:
+    response = await session.post(f"{url}/api/v1/auth/login", json={"username": "jung", "password": DEMO_PASSWORD})
+    return (await response.json())["token"]

@@ -94,6 +94,18 @@ def test_a_foreign_conversation_overflows_to_any_agent_when_translation_covers_i
     assert offer.agent.username == "kim" and "machine translation" in offer.reason
 
 
+def test_a_video_call_goes_to_an_interpreter_whatever_its_pages_language() -> None:
+    long_ago = NOW - timedelta(seconds=SETTINGS.foreign_overflow_seconds + 1)
+    call = conversation(ConversationState.QUEUED, channel=Channel.SIGN_VIDEO, queue="sign_language", language="ja",
+                        queued_at=long_ago)  # fmt: skip
+    interpreter = agent("choi", 1, skills=("sign_language",), languages=("ko",))
+    translates = lambda source, target: True  # noqa: E731
+    [offer] = offers([call], [agent("kim", 60), interpreter], {}, NOW, SETTINGS, translates)
+    assert offer.agent.username == "choi"
+    # Never to someone who does not sign, however long it waits and whatever translates.
+    assert offers([call], [agent("kim", 60)], {}, NOW, SETTINGS, translates) == []
+
+
 def test_an_offer_lapses_after_its_deadline() -> None:
     offered = conversation(ConversationState.OFFERED, offer_expires_at=NOW)
     assert not lapsed(offered, NOW) and lapsed(offered, NOW + timedelta(seconds=1))

@@ -319,7 +319,7 @@ async def test_a_consented_call_is_recorded_for_supervisors_until_its_retention(
 async def test_pages_get_the_ice_servers_on_their_socket_and_the_page_itself(database_url: str, tmp_path: Path) -> None:
     turn = {"ice_servers": ("stun:stun.example.org:3478", "turn:turn.example.org:3478"),
             "turn_username": "hub", "turn_credential": "secret"}  # fmt: skip
-    async with video_client(database_url, tmp_path, **turn) as client:
+    async with video_client(database_url, tmp_path, retention=timedelta(days=30), **turn) as client:
         token, _ = await new_call(client)
         socket = await client.ws_connect("/video/ws")
         await socket.send_str(signalling.dump(signalling.Hello(token)))
@@ -332,4 +332,6 @@ async def test_pages_get_the_ice_servers_on_their_socket_and_the_page_itself(dat
         for language in ("ko", "en", "zh", "ja", "vi", "mn"):
             texts = await (await client.get(f"/video/i18n/{language}.json")).json()
             assert texts and all(key.startswith("video.") for key in texts)
+            # The consent names the retention configured here (30 days), not a fixed figure.
+            assert "30" in texts["video.consent"] and "{days}" not in texts["video.consent"]
         assert (await client.get("/video/i18n/xx.json")).status == 404

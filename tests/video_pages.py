@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from hub.app import create_app
 from model import Channel
 from sign_video import signalling
 from sign_video.media import CallMedia, MediaSettings
-from sign_video.settings import CallTimes
+from sign_video.settings import RETENTION_DAYS, CallTimes
 from sign_video.settings import Settings as VideoSettings
 from tests.conftest import hub_settings
 
@@ -83,11 +84,18 @@ class Page:
 
 
 def video_hub(
-    database_url: str, recordings: Path, max_calls: int = 4, times: CallTimes | None = None, **media: Any
+    database_url: str,
+    recordings: Path,
+    max_calls: int = 4,
+    times: CallTimes | None = None,
+    retention: timedelta | None = None,
+    **media: Any,
 ) -> Any:
     """A hub app whose sign-language video channel records under `recordings`."""
     settings = VideoSettings(
-        MediaSettings(recordings=recordings, max_calls=max_calls, **media), times=times or CallTimes()
+        MediaSettings(recordings=recordings, max_calls=max_calls, **media),
+        retention=retention or timedelta(days=RETENTION_DAYS),
+        times=times or CallTimes(),
     )
     channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: settings}, ("sign_video",))
     return create_app(hub_settings(database_url, channels=tuple(channels)))

@@ -36,6 +36,8 @@
     "widget.queue_position": "\uc0c1\ub2f4\uc0ac \uc5f0\uacb0\uc744 \uae30\ub2e4\ub9ac\uace0 \uc788\uc2b5\ub2c8\ub2e4. \ub300\uae30 \uc21c\ubc88: {position}", // Waiting for an agent. Position: {position}
     "widget.agent_joined": "\uc0c1\ub2f4\uc0ac\uac00 \uc5f0\uacb0\ub418\uc5c8\uc2b5\ub2c8\ub2e4.", // An agent has joined.
     "widget.ended": "\uc0c1\ub2f4\uc774 \uc885\ub8cc\ub418\uc5c8\uc2b5\ub2c8\ub2e4. \uc774\uc6a9\ud574 \uc8fc\uc154\uc11c \uac10\uc0ac\ud569\ub2c8\ub2e4.", // The chat has ended. Thank you.
+    "widget.video": "\uc218\uc5b4 \uc601\uc0c1\uc0c1\ub2f4", // Sign-language video
+    "widget.video_failed": "\uc218\uc5b4 \uc601\uc0c1\uc0c1\ub2f4 \ud654\uba74\uc744 \uc5f4\uc9c0 \ubabb\ud588\uc2b5\ub2c8\ub2e4. \uc7a0\uc2dc \ub4a4 \ub2e4\uc2dc \uc2dc\ub3c4\ud574 \uc8fc\uc138\uc694.", // The video page could not be opened.
   };
 
   // The label over an agent's bubble, until the hub's texts carry "widget.agent_label".
@@ -177,6 +179,7 @@
     ui.input.placeholder = t("widget.placeholder");
     ui.send.textContent = t("widget.send");
     ui.end.textContent = t("widget.end");
+    ui.video.textContent = t("widget.video");
     renderStatus();
   }
 
@@ -212,6 +215,7 @@
     picker.value = language;
     picker.addEventListener("change", () => chooseLanguage(picker.value));
     const status = h("div", { className: "status", "data-testid": "chat-status", role: "status", "aria-live": "polite" });
+    const video = h("button", { type: "button", className: "video", "data-testid": "chat-video", text: t("widget.video") });
     const messages = h("ol", { className: "messages", "data-testid": "chat-messages", "aria-live": "polite" });
     const input = h("textarea", { className: "input", "data-testid": "chat-input", rows: "1",
       maxlength: "2000", placeholder: t("widget.placeholder"), "aria-label": t("widget.placeholder") });
@@ -219,13 +223,15 @@
     const form = h("form", { className: "composer" }, [input, send]);
     const panel = h("section", { id: "dasan-chat-panel", className: "panel", "data-testid": "chat-panel",
       role: "dialog", "aria-label": t("widget.title") },
-      [h("header", { className: "header" }, [title, picker, end, close]), status, messages, form]);
+      [h("header", { className: "header" }, [title, picker, end, close]), status,
+        h("div", { className: "tools" }, [video]), messages, form]);
     panel.hidden = true;
     root.append(style, h("div", { className: "dock" }, [panel, launcher]));
 
     launcher.addEventListener("click", () => setOpen(panel.hidden));
     close.addEventListener("click", () => setOpen(false));
     end.addEventListener("click", endConversation);
+    video.addEventListener("click", openVideo);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submitInput();
@@ -237,7 +243,7 @@
     });
 
     document.body.append(host);
-    return { host, launcher, panel, title, end, status, messages, input, send };
+    return { host, launcher, panel, title, end, video, status, messages, input, send };
   }
 
   function setOpen(open) {
@@ -454,6 +460,34 @@
     renderStatus();
   }
 
+  // ------------------------------------------------------------ sign-language video
+
+  /* The video page in a new tab, on the same contact: the hub trades the session for a one-time
+   * code in the page's address, so the session token itself never appears in a URL. */
+  async function openVideo() {
+    const session = load(SESSION_KEY);
+    try {
+      if (!session) throw new Error("no session before the hub's welcome");
+      const response = await fetch(`${hubBase}/webchat/api/video-code`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ session, language }), // the page opens in the widget's language
+        credentials: "omit",
+      });
+      const answer = await response.json();
+      if (!response.ok || typeof answer.url !== "string") throw new Error(`video code: HTTP ${response.status}`);
+      window.open(videoUrl(answer.url), "_blank", "noopener");
+    } catch (e) {
+      notice = t("widget.video_failed");
+      renderStatus();
+    }
+  }
+
+  /* The hub's address for the page is relative to the hub (a path prefix behind a proxy is kept). */
+  function videoUrl(address) {
+    return new URL(address.startsWith("/") ? hubBase + address : address, `${hubBase}/`).href;
+  }
+
   // ------------------------------------------------------------ connection
 
   function wsUrl() {
@@ -578,6 +612,12 @@
       border: 1px solid rgba(255, 255, 255, .6); border-radius: 6px; background: #0b5cad; color: #fff;
       min-height: 32px; font-size: 13px; max-width: 110px;
     }
+    .tools { padding: 8px 12px; border-bottom: 1px solid #e3e7ee; background: #fff; }
+    .video {
+      width: 100%; min-height: 48px; padding: 8px 12px; border: 1px solid #0b5cad; border-radius: 10px;
+      background: #fff; color: #0b5cad; font-weight: 700; cursor: pointer;
+    }
+    .video:hover { background: #e6f0fb; }
     .status { padding: 6px 12px; font-size: 13px; background: #fff8e6; color: #7a4b00; border-bottom: 1px solid #f3e2b8; }
     .messages {
       flex: 1; margin: 0; padding: 12px; list-style: none; overflow-y: auto;
