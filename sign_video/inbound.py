@@ -160,7 +160,7 @@ class VideoInbound:
         hung_up = False
         try:
             async for frame in socket:
-                if frame.type is WSMsgType.TEXT and await self._from_citizen(socket, call, frame.data):
+                if frame.type is WSMsgType.TEXT and await self._from_side("citizen", socket, call, frame.data):
                     hung_up = True
                     break
         finally:
@@ -183,22 +183,24 @@ class VideoInbound:
             await socket.close(code=4401, message=b"unknown call")
         return call
 
-    async def _from_citizen(self, socket: web.WebSocketResponse, call: Call, data: str) -> bool:
-        """Handle one frame from the citizen's page; True when the citizen hung up."""
+    async def _from_side(self, side: Side, socket: web.WebSocketResponse, call: Call, data: str) -> bool:
+        """Handle one frame from the citizen's page or the interpreter's console; True when that
+        side hung up. Only the citizen's page writes beside the call here: the interpreter's
+        text is the conversation's replies."""
         try:
             frame = signalling.load(data)
             if isinstance(frame, signalling.Offer):
-                answer = await call.media.offer("citizen", frame.sdp)
-                if call.consent:
+                answer = await call.media.offer(side, frame.sdp)
+                if side == "citizen" and call.consent:
                     await call.media.start_recording()
                 call.report_quality(self._times.quality)
                 await socket.send_str(signalling.dump(signalling.Answer(answer)))
-            elif isinstance(frame, signalling.Chat):
+            elif isinstance(frame, signalling.Chat) and side == "citizen":
                 await self._hub.receive(Inbound(Channel.SIGN_VIDEO, call.sender, frame.text))
             elif isinstance(frame, signalling.Hangup):
                 return True
             else:
-                raise HubError(400, "unexpected_frame", f"A page does not send '{frame.type}' frames.")
+                raise HubError(400, "unexpected_frame", f"The {side}'s side does not send '{frame.type}' frames.")
         except HubError as refused:
             await socket.send_str(signalling.dump(signalling.Error(refused.code, refused.message)))
         return False
@@ -229,7 +231,7 @@ class VideoInbound:
             await call.show(current)  # "connected" again after a "reconnecting"
         hung_up = False
         async for frame in socket:
-            if frame.type is WSMsgType.TEXT and await self._from_interpreter(socket, call, frame.data):
+            if frame.type is WSMsgType.TEXT and await self._from_side("interpreter", socket, call, frame.data):
                 hung_up = True
                 break
         if hung_up:
@@ -239,22 +241,6 @@ class VideoInbound:
         elif call.interpreter is socket and self.calls.carries(call):
             await self._interpreter_dropped(call, agent.id)
         return socket
-
-    async def _from_interpreter(self, socket: web.WebSocketResponse, call: Call, data: str) -> bool:
-        """Handle one frame from the interpreter's console; True when they hung up."""
-        try:
-            frame = signalling.load(data)
-            if isinstance(frame, signalling.Offer):
-                answer = await call.media.offer("interpreter", frame.sdp)
-                call.report_quality(self._times.quality)
-                await socket.send_str(signalling.dump(signalling.Answer(answer)))
-            elif isinstance(frame, signalling.Hangup):
-                return True
-            else:
-                raise HubError(400, "unexpected_frame", f"The console does not send '{frame.type}' frames here.")
-        except HubError as refused:
-            await socket.send_str(signalling.dump(signalling.Error(refused.code, refused.message)))
-        return False
 
     async def _interpreter_dropped(self, call: Call, agent_id: str) -> None:
         """The interpreter's console or media went away: the citizen is told, and unless it comes
