@@ -241,6 +241,11 @@ async def test_the_citizen_hanging_up_tells_the_interpreter(database_url: str, t
         page = await citizen_socket(client, token)
         choi = await assigned_to_choi(client, conversation_id)
         console = await client.ws_connect(f"/video/agent/ws?conversation={conversation_id}", headers=choi)
+        # Each side sends only its own frames: the interpreter's text goes as the conversation's replies.
+        await console.send_str(signalling.dump(signalling.Chat("hello")))
+        assert (await next_frame(console, signalling.Error)).code == "unexpected_frame"
+        await page.send_str(signalling.dump(signalling.Answer("v=0")))
+        assert (await next_frame(page, signalling.Error)).code == "unexpected_frame"
         await page.send_str(signalling.dump(signalling.Hangup()))
         assert (await next_frame(console, signalling.Hangup)).reason == "citizen"
         assert await closed_with(console) == 4410
