@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-bot browser clean
+.PHONY: run test test-fast bench bench-bot bench-video browser clean
 
 # The Rasa assistant: `make bot` (own Python 3.10 virtualenv, training), `make bot-eval`.
 include chatbot/rasa/rasa.mk
@@ -41,6 +41,10 @@ bench: $(STAMP)
 
 bench-bot: $(STAMP) bot-model
 	$(BIN)/python bench/bot_turn.py
+
+# Pins the hub to the first core and its test peers to the others (Linux, two cores or more).
+bench-video: $(STAMP)
+	$(BIN)/python bench/video.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

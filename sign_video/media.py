@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 import time
 from collections.abc import Callable
@@ -45,6 +46,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import get_args
 
+import aiortc.rtp
+import numpy as np
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
@@ -61,6 +64,19 @@ from av.frame import Frame
 from model.errors import conflict, invalid
 from sign_video.recording import Recording
 from sign_video.signalling import Quality, Side, SideQuality
+
+
+def audio_level_dbov(frame: AudioFrame) -> int:
+    """The RFC 6465 audio level aiortc puts on every audio packet it sends, as its own
+    `compute_audio_level_dbov` computes it, without a Python loop over every sample: that loop
+    was 38 % of the hub's event loop in a relayed call (py-spy under `bench/video.py`)."""
+    samples = np.frombuffer(bytes(frame.planes[0]), dtype=np.int16).astype(np.float64)
+    rms = math.sqrt(float(np.dot(samples, samples)) / (frame.samples * 32767 * 32767))
+    return round(min(max(20 * math.log10(rms), -127), 0)) if rms > 0 else -127
+
+
+# aiortc's sender looks the function up in its module at every packet.
+aiortc.rtp.compute_audio_level_dbov = audio_level_dbov
 
 SIDES: tuple[Side, ...] = get_args(Side)
 KINDS = ("audio", "video")
@@ -79,8 +95,9 @@ class MediaSettings:
     """STUN/TURN URLs; none means host candidates only, enough when the hub is reachable."""
     turn_username: str | None = None
     turn_credential: str | None = None
-    max_calls: int = 4
-    """Calls one process carries at once; to be replaced by a benchmarked figure."""
+    max_calls: int = 2
+    """Calls one process carries at once: what one core sustains at 640x480 and 15 fps with
+    the frame rate held (`bench/video.py`); beyond it every call's latency grows."""
     silence_seconds: float = 5.0
     """A connected side that sends no frame for this long is lost."""
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiortc.rtp
 import av
+import numpy as np
 import pytest
 from aiortc import (
     AudioStreamTrack,
@@ -17,7 +21,7 @@ from aiortc import (
 
 from model.errors import HubError
 from sign_video import signalling
-from sign_video.media import CallLimit, CallMedia, MediaSettings, SideState
+from sign_video.media import CallLimit, CallMedia, MediaSettings, SideState, audio_level_dbov
 from tests.video_pages import TIMEOUT, Page
 
 
@@ -239,3 +243,25 @@ def test_bad_signalling_frames_are_refused_naming_the_fault(raw: str, names: str
         signalling.load(raw)
     assert refused.value.status == 400
     assert names in refused.value.message
+
+
+def test_the_hubs_audio_level_is_aiortcs_own_figure() -> None:
+    """aiortc's senders use the faster audio level, which gives aiortc's figure for silence, a
+    whisper, speech and a clipped shout, mono and stereo."""
+    assert aiortc.rtp.compute_audio_level_dbov is audio_level_dbov
+    generator = np.random.default_rng(120)
+    for layout, channels in (("mono", 1), ("stereo", 2)):
+        for amplitude in (0, 3, 300, 8_000, 32_767):
+            samples = generator.integers(-amplitude, amplitude + 1, size=(1, 960 * channels), dtype=np.int16)
+            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout=layout)
+            frame.sample_rate = 48_000
+            assert audio_level_dbov(frame) == _aiortc_level(frame)
+
+
+def _aiortc_level(frame: av.AudioFrame) -> int:
+    """aiortc 1.x's loop (aiortc/rtp.py), kept here to compare with."""
+    rms = 0.0
+    for (sample,) in struct.Struct("h").iter_unpack(bytes(frame.planes[0])):
+        rms += sample * sample
+    rms = math.sqrt(rms / (frame.samples * 32767 * 32767))
+    return round(min(max(20 * math.log10(rms), -127), 0)) if rms > 0 else -127
