@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.core import HUB
@@ -24,7 +23,7 @@ from sign_video import signalling
 from sign_video.inbound import VideoInbound
 from sign_video.settings import CallTimes
 from tests.conftest import login, wait_for
-from tests.video_pages import TIMEOUT, Page, next_frame, offer_through, video_hub
+from tests.video_pages import TIMEOUT, Listener, Page, listen, offer_through, video_hub
 
 QUICK = CallTimes(connect=1.0, resume=1.0, interpreter=1.0, quality=0.3)
 
@@ -48,11 +47,11 @@ async def new_call(client: TestClient, **body: Any) -> tuple[str, str]:
     return found["token"], found["conversation_id"]
 
 
-async def citizen_socket(client: TestClient, token: str) -> ClientWebSocketResponse:
-    socket = await client.ws_connect("/video/ws")
-    await socket.send_str(signalling.dump(signalling.Hello(token)))
-    assert isinstance(await next_frame(socket, signalling.Config), signalling.Config)
-    return socket
+async def citizen_socket(client: TestClient, token: str) -> Listener:
+    page = await listen(client, "/video/ws")
+    await page.send(signalling.Hello(token))
+    assert isinstance(await page.next(signalling.Config), signalling.Config)
+    return page
 
 
 async def conversation(client: TestClient, conversation_id: str) -> dict[str, Any]:
@@ -65,14 +64,6 @@ async def events(client: TestClient, conversation_id: str) -> list[str]:
     supervisor = await login(client, "jung", available=False)
     found = await client.get(f"/api/v1/conversations/{conversation_id}/events", headers=supervisor)
     return [event["type"] for event in (await found.json())["events"]]
-
-
-async def closed_with(socket: ClientWebSocketResponse) -> int:
-    """The close code of a socket the hub closes (frames before it are passed over)."""
-    async with asyncio.timeout(TIMEOUT):
-        while (message := await socket.receive()).type is WSMsgType.TEXT:
-            pass
-    return message.data if message.type is WSMsgType.CLOSE else socket.close_code
 
 
 async def assigned_to_choi(client: TestClient, conversation_id: str) -> dict[str, str]:
@@ -102,7 +93,7 @@ async def test_a_page_that_drops_comes_back_with_a_new_connection_and_one_that_d
 
             # Back within the resume time: the same call, a new peer connection, still queued.
             again = await citizen_socket(client, token)
-            assert (await next_frame(again, signalling.State)).state == "queued"
+            assert (await again.next(signalling.State)).state == "queued"
             await offer_through(again, second)
             await wait_for(lambda: second.pc.connectionState == "connected", failure="the new connection")
             await asyncio.sleep(QUICK.resume + 0.5)
@@ -143,25 +134,26 @@ async def test_an_interpreter_who_drops_may_come_back_else_the_citizen_is_first_
             page = await citizen_socket(client, token)
             await offer_through(page, citizen)
             choi = await assigned_to_choi(client, conversation_id)
-            assert (await next_frame(page, signalling.State)).state == "connected"
+            assert (await page.next(signalling.State)).state == "connected"
             path = f"/video/agent/ws?conversation={conversation_id}"
 
-            console = await client.ws_connect(path, headers=choi)
+            console = await listen(client, path, headers=choi)
             await offer_through(console, interpreter)
             await console.close()  # the interpreter's network fails
-            assert (await next_frame(page, signalling.State)).state == "reconnecting"
-            console = await client.ws_connect(path, headers=choi)  # …and comes back in time
-            assert (await next_frame(page, signalling.State)).state == "connected"
+            assert (await page.next(signalling.State)).state == "reconnecting"
+            console = await listen(client, path, headers=choi)  # …and comes back in time
+            assert (await page.next(signalling.State)).state == "connected"
             await offer_through(console, reconnected)
             await wait_for(lambda: reconnected.pc.connectionState == "connected", failure="the reconnect")
 
             await console.close()  # gone for good this time
-            assert (await next_frame(page, signalling.State)).state == "reconnecting"
+            assert (await page.next(signalling.State)).state == "reconnecting"
             # Told in words (in the page's language) and by the state: first in the queue again.
-            notice, queued = None, None
-            async with asyncio.timeout(TIMEOUT):
+            notice, queued, seen = None, None, []
+            async with asyncio.timeout(TIMEOUT + QUICK.interpreter):
                 while notice is None or queued is None:
-                    frame = signalling.load(await page.receive_str())
+                    frame = await page.frames.get()
+                    seen.append(frame.type)
                     if isinstance(frame, signalling.Chat) and frame.author is None:
                         notice = frame
                     elif isinstance(frame, signalling.State) and frame.state == "queued":
@@ -184,9 +176,9 @@ async def test_transfer_hangup_and_resolve_end_the_right_things(database_url: st
             await offer_through(page, citizen)
             choi = await assigned_to_choi(client, conversation_id)
             path = f"/video/agent/ws?conversation={conversation_id}"
-            console = await client.ws_connect(path, headers=choi)
+            console = await listen(client, path, headers=choi)
             await offer_through(console, interpreter)
-            quality = await next_frame(console, signalling.Quality, lambda q: q.citizen and q.citizen.frame_rate)
+            quality = await console.next(signalling.Quality, lambda q: q.citizen and q.citizen.frame_rate)
             assert quality.citizen.received_kbps > 0
 
             # Transferred to another interpreter: the first console is let go, the second joins.
@@ -194,9 +186,9 @@ async def test_transfer_hangup_and_resolve_end_the_right_things(database_url: st
             moved = await client.post(f"/api/v1/conversations/{conversation_id}/transfer", json={"agent": "jung"},
                                       headers=choi)  # fmt: skip
             assert moved.status == 200, await moved.text()
-            assert await closed_with(console) == 4409
+            assert await console.close_code() == 4409
             assert (await client.get(path, headers=choi)).status == 403
-            console = await client.ws_connect(path, headers=jung)
+            console = await listen(client, path, headers=jung)
             await offer_through(console, second)
             await asyncio.sleep(QUICK.interpreter + 0.5)  # the let-go console is not "lost"
             assert await _state_is(client, conversation_id, "assigned")
@@ -207,8 +199,8 @@ async def test_transfer_hangup_and_resolve_end_the_right_things(database_url: st
             done = await client.post(f"/api/v1/conversations/{conversation_id}/resolve",
                                      json={"disposition": "resolved"}, headers=jung)  # fmt: skip
             assert done.status == 200
-            await next_frame(page, signalling.State, lambda state: state.state == "ended")
-            assert await closed_with(page) == 4410 and await closed_with(console) == 4410
+            await page.next(signalling.State, lambda state: state.state == "ended")
+            assert await page.close_code() == 4410 and await console.close_code() == 4410
             assert len(inbound.calls) == 0 and call.media.open_resources() == []
         finally:
             for peer in (citizen, interpreter, second):
@@ -225,10 +217,10 @@ async def test_the_interpreter_hanging_up_ends_the_media_and_keeps_the_conversat
             page = await citizen_socket(client, token)
             await offer_through(page, citizen)
             choi = await assigned_to_choi(client, conversation_id)
-            console = await client.ws_connect(f"/video/agent/ws?conversation={conversation_id}", headers=choi)
-            await console.send_str(signalling.dump(signalling.Hangup("done")))
-            assert (await next_frame(page, signalling.State, lambda s: s.state == "ended")).state == "ended"
-            assert await closed_with(page) == 4410
+            console = await listen(client, f"/video/agent/ws?conversation={conversation_id}", headers=choi)
+            await console.send(signalling.Hangup("done"))
+            assert (await page.next(signalling.State, lambda s: s.state == "ended")).state == "ended"
+            assert await page.close_code() == 4410
             await wait_for(lambda: len(inbound_of(client).calls) == 0)
             assert await _state_is(client, conversation_id, "assigned")  # still to be resolved
         finally:
@@ -240,15 +232,15 @@ async def test_the_citizen_hanging_up_tells_the_interpreter(database_url: str, t
         token, conversation_id = await new_call(client)
         page = await citizen_socket(client, token)
         choi = await assigned_to_choi(client, conversation_id)
-        console = await client.ws_connect(f"/video/agent/ws?conversation={conversation_id}", headers=choi)
+        console = await listen(client, f"/video/agent/ws?conversation={conversation_id}", headers=choi)
         # Each side sends only its own frames: the interpreter's text goes as the conversation's replies.
-        await console.send_str(signalling.dump(signalling.Chat("hello")))
-        assert (await next_frame(console, signalling.Error)).code == "unexpected_frame"
-        await page.send_str(signalling.dump(signalling.Answer("v=0")))
-        assert (await next_frame(page, signalling.Error)).code == "unexpected_frame"
-        await page.send_str(signalling.dump(signalling.Hangup()))
-        assert (await next_frame(console, signalling.Hangup)).reason == "citizen"
-        assert await closed_with(console) == 4410
+        await console.send(signalling.Chat("hello"))
+        assert (await console.next(signalling.Error)).code == "unexpected_frame"
+        await page.send(signalling.Answer("v=0"))
+        assert (await page.next(signalling.Error)).code == "unexpected_frame"
+        await page.send(signalling.Hangup())
+        assert (await console.next(signalling.Hangup)).reason == "citizen"
+        assert await console.close_code() == 4410
 
 
 async def test_a_call_opened_from_a_web_chat_joins_its_contact_once(database_url: str, tmp_path: Path) -> None:
@@ -295,7 +287,7 @@ async def test_a_consented_call_is_recorded_for_supervisors_until_its_retention(
             await offer_through(page, citizen)
             await wait_for(lambda: citizen.pc.connectionState == "connected")
             await asyncio.sleep(1.5)  # a second and more of the citizen signing
-            await page.send_str(signalling.dump(signalling.Hangup()))
+            await page.send(signalling.Hangup())
             await wait_for(lambda: len(inbound.calls) == 0)
         finally:
             await citizen.pc.close()
@@ -326,9 +318,9 @@ async def test_pages_get_the_ice_servers_on_their_socket_and_the_page_itself(dat
             "turn_username": "hub", "turn_credential": "secret"}  # fmt: skip
     async with video_client(database_url, tmp_path, retention=timedelta(days=30), **turn) as client:
         token, _ = await new_call(client)
-        socket = await client.ws_connect("/video/ws")
-        await socket.send_str(signalling.dump(signalling.Hello(token)))
-        config = await next_frame(socket, signalling.Config)
+        socket = await listen(client, "/video/ws")
+        await socket.send(signalling.Hello(token))
+        config = await socket.next(signalling.Config)
         assert config.ice_servers == (
             signalling.IceServer("stun:stun.example.org:3478"),
             signalling.IceServer("turn:turn.example.org:3478", "hub", "secret"),

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import av
-from aiohttp import ClientWebSocketResponse
+from aiohttp import ClientConnectionResetError, ClientWebSocketResponse, WSMsgType
+from aiohttp.test_utils import TestClient
 from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
@@ -101,15 +102,50 @@ def video_hub(
     return create_app(hub_settings(database_url, channels=tuple(channels)))
 
 
-async def next_frame(socket: ClientWebSocketResponse, kind: type, accept: Any = lambda frame: True) -> Any:
-    """The next frame of a kind that `accept` takes; the others are passed over."""
-    async with asyncio.timeout(TIMEOUT):
-        while True:
-            frame = signalling.load(await socket.receive_str())
-            if isinstance(frame, kind) and accept(frame):
-                return frame
+class Listener:
+    """A page's or console's socket, read all along as a browser reads it (answering the hub's
+    pings, which a socket left unread for seconds would miss); frames queue up for `next`."""
+
+    def __init__(self, socket: ClientWebSocketResponse) -> None:
+        self.socket = socket
+        self.frames: asyncio.Queue[signalling.Frame] = asyncio.Queue()
+        self._closed: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.socket:
+                if message.type is WSMsgType.TEXT:
+                    self.frames.put_nowait(signalling.load(message.data))
+        except ClientConnectionResetError:
+            pass  # the hub closed the transport before our reply to its close frame
+        self._closed.set_result(self.socket.close_code)
+
+    async def send(self, frame: signalling.Frame) -> None:
+        await self.socket.send_str(signalling.dump(frame))
+
+    async def next(self, kind: type, accept: Any = lambda frame: True) -> Any:
+        """The next frame of a kind that `accept` takes; the others are passed over."""
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                frame = await self.frames.get()
+                if isinstance(frame, kind) and accept(frame):
+                    return frame
+
+    async def close_code(self) -> int | None:
+        """The code the hub closes the socket with (waits for it)."""
+        async with asyncio.timeout(TIMEOUT):
+            return await asyncio.shield(self._closed)
+
+    async def close(self) -> None:
+        await self.socket.close()
+        await self._reader
 
 
-async def offer_through(socket: ClientWebSocketResponse, page: Page) -> None:
-    await socket.send_str(signalling.dump(signalling.Offer(await page.offer())))
-    await page.answered((await next_frame(socket, signalling.Answer)).sdp)
+async def listen(client: TestClient, path: str, **options: Any) -> Listener:
+    return Listener(await client.ws_connect(path, **options))
+
+
+async def offer_through(listener: Listener, page: Page) -> None:
+    await listener.send(signalling.Offer(await page.offer()))
+    await page.answered((await listener.next(signalling.Answer)).sdp)
