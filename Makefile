@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-bot bench-video browser clean
+.PHONY: run test test-fast bench bench-bot bench-video bot-eval-builtin browser clean
 
 # The Rasa assistant: `make bot` (own Python 3.10 virtualenv, training), `make bot-eval`.
 include chatbot/rasa/rasa.mk
@@ -41,6 +41,10 @@ bench: $(STAMP)
 
 bench-bot: $(STAMP) bot-model
 	$(BIN)/python bench/bot_turn.py
+
+# The built-in bot's accuracy per language on the labelled questions (chatbot/evaluation).
+bot-eval-builtin: $(STAMP)
+	$(BIN)/python -m chatbot.evaluation
 
 # Pins the hub to the first core and its test peers to the others (Linux, two cores or more).
 bench-video: $(STAMP)

@@ -39,7 +39,7 @@ class BotSwitch:
             except RasaUnavailable as error:
                 log.warning("Rasa failed on conversation %s (%s); the built-in bot answers", conversation.id, error)
         if not self._builtin.speaks(language):
-            # The built-in bot knows Korean only: a person who speaks the language takes over.
+            # A language the built-in bot was not set up for: a person who speaks it takes over.
             return BotTurn(
                 answered=False,
                 wants_handoff=True,

@@ -72,8 +72,8 @@ def build_hub(settings: Settings) -> Hub:
     catalog = Catalog([CATALOG_DIR, *(c.info.messages for c in settings.channels if c.info.messages)])
     knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer())
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
-    bot = BotSwitch(KnowledgeBot(knowledge_base, settings.bot_min_confidence), rasa)
     translator = make_translator(settings, store)
+    bot = BotSwitch(KnowledgeBot(knowledge_base, translator=translator, texts=catalog.text), rasa)
     dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     hub = Hub(

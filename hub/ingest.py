@@ -222,11 +222,12 @@ class Ingest:
             # Another process stored the same provider message first.
             return await self._persist(inbound)
 
-    async def _guess_category(self, text: str) -> CategoryGuess | None:
-        """Keywords first; else the category of a confident knowledge-base match."""
+    async def _guess_category(self, text: str, language: str) -> CategoryGuess | None:
+        """Keywords first; else the category of a confident knowledge-base match in the
+        message's language (every article variant keeps its Korean article's category)."""
         if guess := guess_category(text):
             return guess
-        hits = await self._knowledge.search(text, AGENT_LANGUAGE, limit=1)
+        hits = await self._knowledge.search(text, language, limit=1)
         if hits and hits[0].confidence >= 0.5:
             return CategoryGuess(Category(hits[0].article.category), f"knowledge-base article {hits[0].article.id}")
         return None
@@ -262,7 +263,9 @@ class Ingest:
                                         video_conversation=conversation.id, channel=inbound.channel.value)  # fmt: skip
             conversation, language = self._set_language(session, conversation, inbound, revisable=requeue is None,
                                                         now=now)  # fmt: skip
-            if conversation.category is None and (guess := await self._guess_category(inbound.text)):
+            if conversation.category is None and (
+                guess := await self._guess_category(inbound.text, language or AGENT_LANGUAGE)
+            ):
                 conversation = replace(conversation, category=guess.category.value, category_source=Decider.DETECTED)
                 conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, CITIZEN, now,
                                         category=guess.category.value, reason=guess.reason)  # fmt: skip

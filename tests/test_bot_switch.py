@@ -49,8 +49,18 @@ async def test_with_rasa_down_the_builtin_bot_answers_at_once(database_url: str)
         ]
 
 
-async def test_with_rasa_down_a_foreign_language_goes_to_a_person(database_url: str) -> None:
+async def test_with_rasa_down_the_builtin_bot_answers_a_foreign_language_and_a_person_is_a_word_away(
+    database_url: str,
+) -> None:
     settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{free_port()}")
     async with TestClient(TestServer(create_app(settings))) as client:
-        answer = await citizen_says(client, "c-vi", "Xin chào, tôi muốn hỏi về thẻ giao thông")
-        assert answer["state"] == "queued"
+        # Answered from the Vietnamese variant of the lost-property article, in Vietnamese.
+        answer = await citizen_says(client, "c-vi", "Xin chào, tôi bị mất ví trên xe buýt")
+        assert answer["state"] == "bot"
+        assert "xe buýt" in answer["replies"][0]["text"].lower()
+        # Asking for a person reaches one who speaks Vietnamese.
+        person = await citizen_says(client, "c-vi", "Gặp tư vấn viên")
+        assert person["state"] == "queued"
+        supervisor = await login(client, "jung", available=False)
+        found = await client.get(f"/api/v1/conversations/{person['conversation_id']}", headers=supervisor)
+        assert (await found.json())["queue"] == "foreign_language"

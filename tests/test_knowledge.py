@@ -20,7 +20,7 @@ from tests.conftest import login
 
 @pytest.fixture(scope="module")
 def demo_index() -> BM25Index:
-    return BM25Index(SearchTokenizer(), read_articles(DEMO_KNOWLEDGE))
+    return BM25Index(SearchTokenizer().analyser("ko"), read_articles(DEMO_KNOWLEDGE))
 
 
 def test_the_demo_knowledge_base_is_large_and_covers_every_category() -> None:
@@ -61,9 +61,9 @@ def test_confidence_separates_known_from_unknown(demo_index: BM25Index) -> None:
 
 
 def test_titles_and_keywords_weigh_more_than_bodies() -> None:
-    tokenizer = SearchTokenizer()
+    analyser = SearchTokenizer().analyser("ko")
     index = BM25Index(
-        tokenizer,
+        analyser,
         [
             Article("a", "district", "여권 발급", "구청 민원실에서 신청합니다."),
             Article("b", "other", "민원실 위치", "여권 이야기는 아닙니다만 여권이라는 말이 나옵니다."),

@@ -33,7 +33,8 @@ class ArticleSource(Protocol):
 
 
 class KnowledgeBase:
-    """Searches articles, one index per language; rebuilds its index when the articles change."""
+    """Searches articles, one index per language, each read by its language's analyser;
+    rebuilds the indexes when the articles change."""
 
     def __init__(self, source: ArticleSource, tokenizer: SearchTokenizer, recheck_seconds: float = 2.0) -> None:
         self._source = source
@@ -76,7 +77,9 @@ class KnowledgeBase:
                     by_language.setdefault(article.language, []).append(article)
                 # Tokenising a few thousand articles takes a moment: keep the loop free.
                 self._indexes = await asyncio.to_thread(
-                    lambda: {lang: BM25Index(self._tokenizer, items) for lang, items in by_language.items()}
+                    lambda: {
+                        lang: BM25Index(self._tokenizer.analyser(lang), items) for lang, items in by_language.items()
+                    }
                 )
                 self._revision = revision
             self._checked_at = time.monotonic()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from chatbot.knowledge.tokenizer import BIGRAM, SearchTokenizer
+from chatbot.knowledge.terms import GRAM, gram_parts
+from chatbot.knowledge.tokenizer import Analyser
 from model import Article
 
 
@@ -16,7 +18,7 @@ class Hit:
     article: Article
     score: float
     confidence: float
-    """Share of the query's informative tokens (weighted by rarity) the article contains."""
+    """Share of the query's weight (each term's rarity, see `BM25Index.search`) the article contains."""
 
     def snippet(self, length: int = 120) -> str:
         body = " ".join(self.article.body.split())
@@ -24,7 +26,8 @@ class Hit:
 
 
 class BM25Index:
-    """Okapi BM25 over title, keywords and body; titles and keywords count double.
+    """Okapi BM25 over title, keywords and body, in one language (its analyser's); titles
+    and keywords count double.
 
     Postings per term, so a search scores only the articles that share a term with it.
     """
@@ -32,14 +35,14 @@ class BM25Index:
     K1 = 1.2
     B = 0.75
 
-    def __init__(self, tokenizer: SearchTokenizer, articles: list[Article]) -> None:
-        self._tokenizer = tokenizer
+    def __init__(self, analyser: Analyser, articles: list[Article]) -> None:
+        self._analyser = analyser
         self._articles = articles
         self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         lengths: list[int] = []
         for position, article in enumerate(articles):
             heading = f"{article.title} {' '.join(article.keywords)}"
-            terms = Counter(tokenizer.tokens(heading) * 2 + tokenizer.tokens(article.body))
+            terms = Counter(analyser.terms(heading) * 2 + analyser.terms(article.body))
             for term, frequency in terms.items():
                 self._postings[term].append((position, frequency))
             lengths.append(sum(terms.values()))
@@ -50,20 +53,22 @@ class BM25Index:
             term: math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
             for term, postings in self._postings.items()
         }
-        # Unknown words count as the rarest possible: a query about something the
-        # knowledge base never mentions must not look well covered. Unknown character
-        # bigrams do not count: most straddle two words ("照丢" in "护照丢了").
-        self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        # A word the knowledge base never mentions counts as much as its rarest words: a
+        # question about something it does not cover must not look well covered.
+        self._unknown_idf = math.log(1 + (count - 0.5) / 1.5)
 
     def __len__(self) -> int:
         return len(self._articles)
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
-        query_terms = set(self._tokenizer.tokens(query))
+        """The best `limit` articles for `query`, best first. A hit's confidence is the share
+        of the query's weight (each term's rarity) that the article contains."""
+        query_terms = set(self._analyser.terms(query))
         if not query_terms or not self._articles:
             return []
-        query_mass = sum(self._idf.get(term, 0.0 if term.startswith(BIGRAM) else self._unknown_idf)
-                         for term in query_terms)  # fmt: skip
+        query_mass = sum(map(self._weight_in(query_terms), query_terms))
+        if query_mass == 0:
+            return []
         scores: dict[int, float] = defaultdict(float)
         matched_mass: dict[int, float] = defaultdict(float)
         for term in query_terms & self._idf.keys():
@@ -73,3 +78,24 @@ class BM25Index:
                 matched_mass[position] += idf
         best = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
         return [Hit(self._articles[p], score, matched_mass[p] / query_mass) for p, score in best]
+
+    def _weight_in(self, query_terms: set[str]) -> Callable[[str], float]:
+        """How much each term of the query weighs: a known term its rarity, an unknown one
+        the most, except numbers (a bus number, a date: any question may carry one) and
+        grams that back up words (Korean, Vietnamese: the unknown word already counts) or
+        straddle two known grams ("照丢" in "护照丢失": it only joins two words)."""
+        known_grams = [gram_parts(term) for term in query_terms & self._idf.keys() if term.startswith(GRAM)]
+        known_parts = {part for parts in known_grams if len(parts) > 1 for part in parts}
+
+        def weight(term: str) -> float:
+            if term in self._idf:
+                return self._idf[term]
+            if term.isdigit():
+                return 0.0
+            if term.startswith(GRAM) and (
+                not self._analyser.grams_are_words or all(part in known_parts for part in gram_parts(term))
+            ):
+                return 0.0
+            return self._unknown_idf
+
+        return weight

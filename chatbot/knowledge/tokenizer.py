@@ -1,63 +1,56 @@
-"""Search tokens: Korean content morphemes plus character bigrams.
+"""Search terms for each of the hub's six languages.
 
-The morphological analyser (python-mecab-ko, its dictionary shipped in a package) finds
-the stems of inflected Korean words; syllable bigrams of each word catch the coined names
-the dictionary splits badly (따릉이, 자동이체), the same way on both the query and the
-article. Chinese and Japanese are written without spaces and the analyser does not know
-them, so their ideograph and kana runs become character bigrams too (护照, なくした);
-spaced scripts (English, Vietnamese, Mongolian) keep their words.
+An article and a question in the same language go through the same analyser, so what a
+citizen types and what an editor wrote meet on the same terms: Korean morphemes
+(`korean`), English stems (`english`), Chinese and Japanese character bigrams (`cjk`),
+Vietnamese syllables without diacritics (`vietnamese`), Mongolian word stems in one
+spelling for Cyrillic and Latin letters (`mongolian`). Every analyser drops the words a
+question is made of ("어디서 하나요", "how do I", "怎么", "どこで", "ở đâu", "хаана вэ") and
+maps the citizens' synonyms onto the articles' words (수도세 → 수도요금, cab → taxi).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
+from typing import Protocol
 
-import mecab
+from chatbot.knowledge.cjk import ChineseAnalyser, JapaneseAnalyser
+from chatbot.knowledge.english import EnglishAnalyser
+from chatbot.knowledge.korean import KoreanAnalyser
+from chatbot.knowledge.mongolian import MongolianAnalyser
+from chatbot.knowledge.terms import GRAM
+from chatbot.knowledge.vietnamese import VietnameseAnalyser
 
-# Particles (J), endings (E), punctuation and symbols (S*) and suffixes (XS) carry no topic.
-_DROPPED_TAG_PREFIXES = ("J", "E", "SF", "SP", "SS", "SE", "SO", "SW", "SC", "XS", "NNB", "VCP", "VX")
-_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK punctuation, kana, ideographs
-_HAS_CJK = re.compile(f"[{_CJK}]")
-# Hangul syllables; a run of ideographs and kana (Japanese mixes them in one word).
-_BIGRAM_RUN = re.compile(f"[가-힣]+|[{_CJK}]+")
-_WORD = re.compile(r"\w+", re.UNICODE)
-_CYRILLIC_WORD = re.compile(r"^[\u0400-\u04ff]+$")
-# Mongolian stacks suffixes on the stem (паспорт, паспортоо, паспортаа): a word's first
-# letters stand in for the stem the analyser cannot find.
-STEM_LETTERS = 5
-BIGRAM = "~"
-"""Marks character-bigram tokens (they never collide with a word)."""
-STEM = "^"
-"""Marks stem tokens."""
+__all__ = ["GRAM", "Analyser", "SearchTokenizer"]
+
+
+class Analyser(Protocol):
+    grams_are_words: bool
+    """True when grams are the words themselves (Chinese, Japanese); False when they back
+    up word terms (Korean, Vietnamese). Decides what an unknown gram in a question weighs."""
+
+    def terms(self, text: str) -> list[str]:
+        """The search terms of `text`; n-gram terms start with `GRAM`."""
 
 
 class SearchTokenizer:
-    """Turns text in any of the hub's languages into search tokens. One instance per
-    process: the analyser is shared."""
+    """One analyser per language. One instance per process: the Korean analyser's
+    dictionary is loaded once and shared."""
 
     def __init__(self) -> None:
-        self._mecab = mecab.MeCab()
-        # Citizens ask the same few questions over and over: analyse each text once.
-        self._morphemes = lru_cache(maxsize=4096)(self._analyse)
+        self._analysers: dict[str, Analyser] = {
+            "ko": KoreanAnalyser(),
+            "en": EnglishAnalyser(),
+            "zh": ChineseAnalyser(),
+            "ja": JapaneseAnalyser(),
+            "vi": VietnameseAnalyser(),
+            "mn": MongolianAnalyser(),
+        }
 
-    def tokens(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).lower()
-        # The analyser knows Korean only: its pieces of Chinese and Japanese are noise.
-        tokens = [surface for surface, tag in self._morphemes(text) if _keep(tag) and not _HAS_CJK.search(surface)]
-        for word in _WORD.findall(text):
-            for run in _BIGRAM_RUN.findall(word):
-                if len(run) == 1 and _HAS_CJK.match(run):
-                    tokens.append(run)  # 水, 税: one ideograph is a word
-                tokens.extend(BIGRAM + run[i : i + 2] for i in range(len(run) - 1))
-            if len(word) > STEM_LETTERS and _CYRILLIC_WORD.match(word):
-                tokens.append(STEM + word[:STEM_LETTERS])
-        return tokens
+    def analyser(self, language: str) -> Analyser:
+        """The analyser for `language`; Korean's for a language the hub does not know
+        (its analyser also keeps Latin words and numbers)."""
+        return self._analysers.get(language) or self._analysers["ko"]
 
-    def _analyse(self, text: str) -> list[tuple[str, str]]:
-        return [(surface, tag.split("+")[0]) for surface, tag in self._mecab.pos(text)]
-
-
-def _keep(tag: str) -> bool:
-    return not tag.startswith(_DROPPED_TAG_PREFIXES)
+    def tokens(self, text: str, language: str = "ko") -> list[str]:
+        """The search terms of `text` read as `language`."""
+        return self.analyser(language).terms(text)
