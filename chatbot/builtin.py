@@ -9,7 +9,7 @@ from typing import Protocol
 
 from chatbot.knowledge.index import Hit
 from chatbot.turn import ArticleSearch
-from model import AGENT_LANGUAGE, LANGUAGES, BotTurn, Conversation
+from model import AGENT_LANGUAGE, LANGUAGES, Article, ArticleChoice, BotTurn, Conversation
 from translation.service import Translation
 
 ANSWER_THRESHOLD = 0.516
@@ -108,14 +108,50 @@ class KnowledgeBot:
 
     async def respond(self, conversation: Conversation, text: str, language: str) -> BotTurn:
         found = await self.find(text, language)
+        if self._asks(found):
+            return self._which_of(found, language)
         answer = await self._answer(found, language) if found.confidence >= self._min_confidence else None
         if answer is None or found.best is None:
             return BotTurn(answered=False, confidence=found.confidence, by=self.name)
-        article = found.best.article
+        return self._answered(found.best.article, answer, found.confidence)
+
+    async def answer_with(self, article_id: str, language: str) -> BotTurn:
+        """The citizen chose this article (from a clarifying question): answer with it."""
+        article = await self._knowledge.article(article_id, language)
+        if article is None:
+            return BotTurn(answered=False, by=self.name)
+        return self._answered(article, f"{article.title}\n\n{article.body}", 1.0)
+
+    def _asks(self, found: Finding) -> bool:
+        """Whether to ask which article the citizen means rather than guess or give up: the
+        best article covers the question well enough, but others come so close that the
+        confidence fell below the threshold. Only among articles in the citizen's language."""
+        return (
+            found.best is not None
+            and bool(found.runners_up)
+            and found.translated_from is None
+            and found.confidence < self._min_confidence <= found.best.confidence
+        )
+
+    def _which_of(self, found: Finding, language: str) -> BotTurn:
+        assert found.best is not None and self._texts is not None
+        choices = tuple(ArticleChoice(hit.article.id, hit.article.title) for hit in (found.best, *found.runners_up))
+        numbered = "\n".join(f"{number}. {choice.title}" for number, choice in enumerate(choices, 1))
         return BotTurn(
             answered=True,
-            text=answer,
+            text=f"{self._texts('bot.which_article', language)}\n{numbered}",
             confidence=found.confidence,
+            summary=" / ".join(choice.title for choice in choices),
+            category=found.best.article.category,
+            by=self.name,
+            choices=choices,
+        )
+
+    def _answered(self, article: Article, text: str, confidence: float) -> BotTurn:
+        return BotTurn(
+            answered=True,
+            text=text,
+            confidence=confidence,
             article_id=article.id,
             summary=article.title,
             category=article.category,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from chatbot.builtin import KnowledgeBot
 from chatbot.rasa_bot import RasaBot, RasaUnavailable
 from chatbot.turn import Bot, BotTurn
 from model import Conversation
@@ -17,7 +18,7 @@ class BotSwitch:
     soon as it answers and back when it stops, without a restart; a turn Rasa fails is
     answered by the built-in bot within the same request."""
 
-    def __init__(self, builtin: Bot, rasa: RasaBot | None = None, check_seconds: float = 2.0) -> None:
+    def __init__(self, builtin: KnowledgeBot, rasa: RasaBot | None = None, check_seconds: float = 2.0) -> None:
         self._builtin = builtin
         self._rasa = rasa
         self._check_seconds = check_seconds
@@ -47,6 +48,10 @@ class BotSwitch:
                 by=self._builtin.name,
             )
         return await self._builtin.respond(conversation, text, language)
+
+    async def answer_with(self, article_id: str, language: str) -> BotTurn:
+        """The article the citizen chose when the built-in bot asked which one they meant."""
+        return await self._builtin.answer_with(article_id, language)
 
     async def run(self) -> None:
         """Rasa's health, checked every few seconds while the hub runs; its HTTP client

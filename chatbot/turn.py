@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from chatbot.knowledge.index import Hit
-from model import BotTurn, Conversation
+from model import Article, BotTurn, Conversation
 
 
 class Bot(Protocol):
@@ -21,3 +21,6 @@ class Bot(Protocol):
 class ArticleSearch(Protocol):
     async def search(self, query: str, language: str = "ko", limit: int = 5) -> list[Hit]:
         """Best articles for `query`, best first."""
+
+    async def article(self, article_id: str, language: str = "ko") -> Article | None:
+        """One article in `language`, None when it has no such variant."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.knowledge.base import KnowledgeBase
-from chatbot.turn import Bot
+from chatbot.switch import BotSwitch
 from hub.bus import EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.contacts import link_verified_phone
@@ -51,6 +52,7 @@ from store.db import Store
 from translation.langid import LanguageIdentifier
 
 log = logging.getLogger(__name__)
+_CHOICE = re.compile(r"\s*([1-9])\s*(?:[.)]|$|\s)")
 CITIZEN = Decider.CITIZEN.value
 ROUTER = Decider.ROUTER.value
 
@@ -68,7 +70,7 @@ class Ingest:
         self,
         store: Store,
         bus: EventBus,
-        bot: Bot,
+        bot: BotSwitch,
         dispatcher: Dispatcher,
         catalog: Catalog,
         languages: LanguageIdentifier,
@@ -134,7 +136,22 @@ class Ingest:
         decided = before_bot(conversation, text, people_only, self._bot.speaks(language))
         if decided is not None:
             return decided
+        if (chosen := await self._chosen_article(conversation, text)) is not None:
+            return after_bot(conversation, await self._bot.answer_with(chosen, language), self._settings)
         return after_bot(conversation, await self._ask_bot(conversation, text, language), self._settings)
+
+    async def _chosen_article(self, conversation: Conversation, text: str) -> str | None:
+        """The article a citizen picked by its number ("2", or a button's "2. 제목") right after
+        the bot asked which one they meant; None for any other message."""
+        number = _CHOICE.match(text)
+        if number is None or conversation.state is not ConversationState.BOT:
+            return None
+        async with self._store.read() as session:
+            trail = await conversations.events(session, conversation.id)
+        bot_turns = [e for e in trail if e.type in (EventType.BOT_ANSWERED.value, EventType.BOT_FAILED.value)]
+        choices = bot_turns[-1].data.get("choices") if bot_turns else None
+        index = int(number[1]) - 1
+        return choices[index] if choices and index < len(choices) else None
 
     async def _ask_bot(self, conversation: Conversation, text: str, language: str) -> BotTurn:
         try:
@@ -160,16 +177,21 @@ class Ingest:
             bot = f"bot:{turn.by}"
             if plan.step is Step.ANSWER and turn.text:
                 conversation = replace(conversation, bot_failures=0)
+                asked = {"choices": [choice.article_id for choice in turn.choices]} if turn.choices else {}
                 conversations.add_event(session, conversation.id, EventType.BOT_ANSWERED, bot, now,
-                                        article=turn.article_id, confidence=round(turn.confidence, 3))  # fmt: skip
+                                        article=turn.article_id, confidence=round(turn.confidence, 3), **asked)  # fmt: skip
             elif plan.step in (Step.NOT_FOUND, Step.HANDOFF):
                 conversation = replace(conversation, bot_failures=conversation.bot_failures + 1)
                 conversations.add_event(session, conversation.id, EventType.BOT_FAILED, bot, now,
                                         confidence=round(turn.confidence, 3), failures=conversation.bot_failures)  # fmt: skip
             await conversations.save(session, conversation)
         if plan.step in (Step.ANSWER, Step.NOT_FOUND) and turn is not None and turn.text:
-            # The bot's answer, or its own words for what it cannot answer (Rasa: "not something 120 handles").
-            replies.append(await reply(session, conversation, Author.BOT, turn.text, now, inbound_id, buttons))
+            # The bot's answer, its question which article the citizen means (a button per
+            # article, which sends its number), or its own words for what it cannot answer.
+            choices = tuple(QuickReply(f"{n}. {c.title}", str(n)) for n, c in enumerate(turn.choices, 1))
+            replies.append(
+                await reply(session, conversation, Author.BOT, turn.text, now, inbound_id, (*choices, *buttons))
+            )
         elif plan.step is Step.NOT_FOUND:
             replies.append(
                 await say(session, conversation, self._catalog, Author.BOT, "bot.not_found", now, inbound_id, buttons)

@@ -3,6 +3,7 @@
 from model.records import (
     Agent,
     Article,
+    ArticleChoice,
     Attachment,
     BotTurn,
     ChannelIdentity,
@@ -44,6 +45,7 @@ __all__ = [
     "Agent",
     "AgentState",
     "Article",
+    "ArticleChoice",
     "Attachment",
     "BotTurn",
     "Author",

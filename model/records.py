@@ -299,6 +299,14 @@ class IngestResult:
 
 
 @dataclass(frozen=True)
+class ArticleChoice:
+    """One of the articles a clarifying question offers."""
+
+    article_id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class BotTurn:
     """What a bot (the built-in one or Rasa) made of one citizen message."""
 
@@ -317,3 +325,5 @@ class BotTurn:
     """A complaint the bot took down (type, location, time, details), filed on the conversation."""
     by: str = ""
     """Which bot answered: the built-in one, or Rasa."""
+    choices: tuple[ArticleChoice, ...] = ()
+    """Articles the bot could not choose between: `text` asks the citizen which one they mean."""

@@ -35,19 +35,25 @@ async def report(threshold: float, misses: str | None) -> None:
         "calibration": await evaluate(bot, identifier, calibration, written),
     }
     calibrated = calibrate(parts["calibration"])
-    print(f"The built-in bot on {len(questions)} labelled questions ({QUESTIONS.name}): "
-          f"{len(calibration)} to calibrate on, {len(held_out)} held out; demo knowledge base, no translator,")
+    print(
+        f"The built-in bot on {len(questions)} labelled questions ({QUESTIONS.name}): "
+        f"{len(calibration)} to calibrate on, {len(held_out)} held out; demo knowledge base, no translator,"
+    )
     print("each question asked in the language the hub identifies.")
     print(f"Threshold measured: {threshold:.3f}. Calibrated on the calibration part (the most right answers "
           f"with at most {MAX_WRONG_SHARE:.0%} of answers wrong): {calibrated:.3f}.")  # fmt: skip
     for name, outcomes in parts.items():
         print(f"\n{name} part, threshold {threshold:.3f}\n{_table(outcomes, threshold)}")
-    print("\n(rightly: refused where no article in the question's language answers; accuracy: correct and "
-          "rightly refused, of all questions)")
+    print(
+        "\n(rightly: refused where no article in the question's language answers; accuracy: correct and "
+        "rightly refused, of all questions)"
+    )
     every = [outcome for outcomes in parts.values() for outcome in outcomes]
     identified = {lang: [o.asked_in == lang for o in every if o.question.language == lang] for lang in LANGUAGES}
-    print("\nLanguage identified as written: "
-          + "  ".join(f"{lang} {sum(right) / len(right):.0%}" for lang, right in identified.items() if right))
+    print(
+        "\nLanguage identified as written: "
+        + "  ".join(f"{lang} {sum(right) / len(right):.0%}" for lang, right in identified.items() if right)
+    )
     answerable = [o for o in every if o.expected is not None]
     first = sum(o.found == o.expected for o in answerable)
     among = sum(o.expected in (o.found, *o.close) for o in answerable)

@@ -119,6 +119,7 @@ STEM_PAIRS = {("두", "내리"): "분실", ("놓", "내리"): "분실", ("두", 
 
 class KoreanAnalyser:
     """Korean text to search terms; Latin words and numbers inside it are kept too."""
+
     grams_are_words = False
 
     def __init__(self) -> None:
