@@ -818,7 +818,8 @@ async def test_a_vietnamese_citizen_and_a_korean_agent_through_translation(
     await citizen.get_by_test_id("chat-launcher").click()
     await citizen.get_by_test_id("chat-language").select_option("vi")
     await expect(citizen.get_by_test_id("chat-send")).to_have_text(vietnamese["widget.send"])
-    question = "Xin chào, tôi muốn thuê xe đạp công cộng"
+    # The built-in bot would answer the question from its Vietnamese article: she asks for a person.
+    question = "Xin chào, tôi muốn gặp tư vấn viên về việc thuê xe đạp công cộng"
     await _citizen_says(citizen, question)
 
     # -- the agent is offered it, takes it, and reads it in Korean ------------------------
