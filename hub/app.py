@@ -23,6 +23,7 @@ from chatbot.knowledge.tokenizer import SearchTokenizer
 from chatbot.phone_directory import PhoneDirectory
 from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
+from hub import public_kb
 from hub.agents import add_agent, demo_agents
 from hub.api import conversations, knowledge, session, supervision
 from hub.api.channels import routes as channel_routes
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> web.Application:
         session.routes,
         conversations.routes,
         knowledge.routes,
+        public_kb.routes,
         supervision.routes,
         channel_routes,
         console.routes,
