@@ -13,12 +13,14 @@ import asyncpg
 import pytest
 from aiohttp import web_app
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import Browser, async_playwright
 
 from hub.app import create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
 from router.routing import RouterSettings
 from store.db import Store
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, serving
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DEMO_PASSWORD = "dasan120"
@@ -127,3 +129,21 @@ async def wait_for(
 @pytest.fixture(scope="session")
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
+    """A real `dasan serve` on a free port and an empty SQLite file (demo data loads)."""
+    async with serving(tmp_path, repo_root) as url:
+        yield url
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless."""
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

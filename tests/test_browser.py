@@ -9,17 +9,13 @@ Screenshots of the end of the story go to $DASAN_BROWSER_SHOTS when set (else th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,16 +25,14 @@ import pytest
 from playwright.async_api import (
     Browser,
     BrowserContext,
-    Dialog,
     Locator,
     Page,
-    async_playwright,
     expect,
 )
 
 from channels.sms.settings import SMS_PATH
+from tests.browsers import PASSWORD, SHOTS_ENV, PageWatch, console_login, serving
 from tests.conftest import wait_for
-from tests.services import free_port
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
 from tests.standins.libretranslate import LibreTranslateStandIn
@@ -50,17 +44,6 @@ from tests.standins.twilio import SentMessage, TwilioStandIn, signed_inbound
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "dasan120"
-SHOTS_ENV = "DASAN_BROWSER_SHOTS"  # a folder for the end-of-story screenshots; else the test's tmp_path
 TIMEOUT_MS = 10_000
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -73,88 +56,6 @@ CITIZEN_PHONE = "+821012345678"
 TELEGRAM_CHAT = 5_550_001
 
 expect.set_options(timeout=TIMEOUT_MS)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the hub exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the hub did not answer /healthz in {timeout} s:\n{log.read_text(errors='replace')}")
-
-
-def _need_chromium() -> None:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is not installed")
-
-
-@asynccontextmanager
-async def _serving(tmp_path: Path, repo_root: Path, extra_env: dict[str, str] | None = None) -> AsyncIterator[str]:
-    """A real `dasan serve` on a free port, healthy, until the block ends; yields its URL.
-    Waits and stops in a thread: the hub may call stand-ins that run in this event loop."""
-    _need_chromium()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process, log = _start_hub(tmp_path, repo_root, port, {"DASAN_PUBLIC_URL": url, **(extra_env or {})})
-    try:
-        await asyncio.to_thread(_wait_healthy, url, process, log)
-        yield url
-    finally:
-        await asyncio.to_thread(_stop_hub, process, log)
-
-
-def _start_hub(
-    tmp_path: Path, repo_root: Path, port: int, extra_env: dict[str, str]
-) -> tuple[subprocess.Popen[bytes], Path]:
-    """`dasan serve` on `port` with an empty SQLite file (demo data loads); its output goes to a log."""
-    log = tmp_path / "hub.log"
-    env = {**os.environ, "DASAN_OFFER_TIMEOUT_SECONDS": "600", "PYTHONUNBUFFERED": "1", **extra_env}
-    env.pop("DASAN_DATABASE_URL", None)
-    dasan = Path(sys.executable).with_name("dasan")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(dasan),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--database",
-                f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
-            ],
-            cwd=repo_root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return process, log
-
-
-def _stop_hub(process: subprocess.Popen[bytes], log: Path) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    # Shown by pytest only when the test fails.
-    print(f"---- hub log ({log}) ----", file=sys.stderr)
-    print(log.read_text(errors="replace")[-20_000:], file=sys.stderr)
-
-
-@pytest.fixture
-async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
-    """A real `dasan serve` on a free port and an empty SQLite file (demo data loads)."""
-    async with _serving(tmp_path, repo_root) as url:
-        yield url
 
 
 @dataclass
@@ -183,35 +84,9 @@ async def provider_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[Provide
             "DASAN_KAKAO_SKILL_TOKEN": KAKAO_SKILL_TOKEN,
             "DASAN_KAKAO_BOT_ID": KAKAO_BOT_ID,
         }
-        async with _serving(tmp_path, repo_root, env) as url:
+        async with serving(tmp_path, repo_root, env) as url:
             await wait_for(lambda: telegram.webhook, 10, failure="the hub never set its Telegram webhook")
             yield ProviderHub(url, twilio, telegram)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-class PageWatch:
-    """Fails the test on any dialog (alert from injected script) or uncaught page error."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def watch(self, page: Page, who: str) -> Page:
-        async def on_dialog(dialog: Dialog) -> None:
-            self.problems.append(f"{who}: unexpected {dialog.type} dialog: {dialog.message!r}")
-            await dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: self.problems.append(f"{who}: page error: {error}"))
-        return page
 
 
 async def _person(browser: Browser, watch: PageWatch, who: str) -> tuple[BrowserContext, Page]:
@@ -220,15 +95,6 @@ async def _person(browser: Browser, watch: PageWatch, who: str) -> tuple[Browser
     )
     page = await context.new_page()
     return context, watch.watch(page, who)
-
-
-async def _console_login(page: Page, url: str, username: str) -> None:
-    await page.goto(f"{url}/console/")
-    await page.get_by_test_id("login-username").fill(username)
-    await page.get_by_test_id("login-password").fill(PASSWORD)
-    await page.get_by_test_id("login-submit").click()
-    await expect(page.get_by_test_id("agent-name")).to_contain_text(f"({username})")
-    await expect(page.get_by_test_id("ws-status")).to_have_attribute("data-state", "connected")
 
 
 async def _citizen_says(page: Page, text: str) -> None:
@@ -262,7 +128,7 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser, tmp_path:
 
     # -- the agent logs in and becomes available -----------------------------------------
     agent_context, agent = await _person(browser, watch, "agent")
-    await _console_login(agent, hub_url, "kim")
+    await console_login(agent, hub_url, "kim")
     await agent.get_by_test_id("presence-select").select_option("available")
     await expect(agent.get_by_test_id("presence-select")).to_have_attribute("data-state", "available")
     await expect(agent.get_by_test_id("my-list")).to_contain_text("배정된 상담이 없습니다")
@@ -412,7 +278,7 @@ async def test_citizen_and_agent_story(hub_url: str, browser: Browser, tmp_path:
 
     # -- the supervisor sees today's first-contact resolution ----------------------------
     supervisor_context, supervisor = await _person(browser, watch, "supervisor")
-    await _console_login(supervisor, hub_url, "jung")
+    await console_login(supervisor, hub_url, "jung")
     await expect(supervisor.get_by_test_id("supervisor-view")).to_be_visible()
     await expect(supervisor.get_by_test_id("sup-resolved")).to_have_text("1건")
     await expect(supervisor.get_by_test_id("sup-fcr")).to_have_text("100%")
@@ -543,7 +409,7 @@ async def test_channels_statuses_sms_counter_and_contact_links(
     shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     texts = _texts(hub_url)
     agent_context, agent = await _person(browser, watch, "agent")
-    await _console_login(agent, hub_url, "kim")
+    await console_login(agent, hub_url, "kim")
     kim = await AgentApi.login(http, hub_url, "kim")  # replies to the citizen through the REST API
 
     # -- earlier, on KakaoTalk (its user id is markup): kim's answer is held, then resolved --
@@ -795,7 +661,7 @@ async def translating_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[tupl
             "DASAN_LIBRETRANSLATE_KEY": LIBRE_KEY,
             "DASAN_FOREIGN_OVERFLOW_SECONDS": "0",
         }
-        async with _serving(tmp_path, repo_root, env) as url:
+        async with serving(tmp_path, repo_root, env) as url:
             yield url, libre
 
 
@@ -809,7 +675,7 @@ async def test_a_vietnamese_citizen_and_a_korean_agent_through_translation(
         vietnamese = json.load(response)
 
     agent_context, agent = await _person(browser, watch, "agent")
-    await _console_login(agent, hub_url, "kim")  # Korean only, no foreign_language skill
+    await console_login(agent, hub_url, "kim")  # Korean only, no foreign_language skill
     await agent.get_by_test_id("presence-select").select_option("available")
 
     # -- the citizen picks Vietnamese in the widget and writes ---------------------------

@@ -22,8 +22,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from sign_video import signalling
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, PageWatch, console_login, serving
 from tests.conftest import DEMO_PASSWORD
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, PageWatch, _console_login, _serving
 from tests.video_pages import Page as PeerPage
 
 pytestmark = pytest.mark.browser
@@ -102,7 +102,7 @@ async def calling(http: aiohttp.ClientSession, url: str, consent: bool) -> Async
 @pytest.fixture
 async def video_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
     """A real `dasan serve` whose recordings go to the test's folder."""
-    async with _serving(tmp_path, repo_root, {"DASAN_VIDEO_RECORDINGS": str(tmp_path / "recordings")}) as url:
+    async with serving(tmp_path, repo_root, {"DASAN_VIDEO_RECORDINGS": str(tmp_path / "recordings")}) as url:
         yield url
 
 
@@ -135,7 +135,7 @@ async def _interpreter(
         permissions=["camera", "microphone"],
     )
     page = watch.watch(await context.new_page(), username)
-    await _console_login(page, url, username)
+    await console_login(page, url, username)
     if available:
         await page.get_by_test_id("presence-select").select_option("available")
         await expect(page.get_by_test_id("presence-select")).to_have_attribute("data-state", "available")

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from chatbot.knowledge.files import demo_articles
 from hub.config import Settings
 from hub.core import Hub
 from model import Article
+from tests.browsers import PageWatch, serious_violations
 from tests.conftest import hub_settings
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PageWatch, _serving
 
 PUBLIC_URL = "https://dasan.example.seoul.kr"
 PASSPORT = "district-002"
@@ -308,33 +305,6 @@ async def test_portals_poll_cheaply_and_see_a_change(client: TestClient, hub: Hu
 # -- in a browser ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
-    async with _serving(tmp_path, repo_root) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def _serious_violations(page: Page) -> list[str]:
-    """axe's serious and critical findings, one line each."""
-    results = await Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}) at {node['target']}: {node['failureSummary']}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-        for node in violation["nodes"]
-    ]
-
-
 async def _tab_to(page: Page, target: Locator, presses: int = 15) -> None:
     """Press Tab until `target` has the focus, as a keyboard user would."""
     for _ in range(presses):
@@ -399,15 +369,15 @@ async def test_keyboard_only_and_no_serious_accessibility_violation(hub_url: str
     await page.keyboard.press("Enter")
     first = page.get_by_test_id("kb-result").first
     await expect(first).to_have_text("따릉이 대여 방법")
-    assert await _serious_violations(page) == []
+    assert await serious_violations(page) == []
 
     await _tab_to(page, first)
     await page.keyboard.press("Enter")
     await expect(page.get_by_test_id("kb-article-title")).to_have_text("따릉이 대여 방법")
-    assert await _serious_violations(page) == []
+    assert await serious_violations(page) == []
 
     for path in ("/kb/?lang=zh&q=护照换发", f"/kb/zh/{PASSPORT}", "/kb/?lang=mn", "/kb/ko/no-such-article"):
         await page.goto(f"{hub_url}{path}")
-        assert await _serious_violations(page) == [], path
+        assert await serious_violations(page) == [], path
     await context.close()
     assert watch.problems == []

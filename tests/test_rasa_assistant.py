@@ -22,9 +22,9 @@ from playwright.async_api import async_playwright, expect
 from hub.app import build_hub, create_app, open_hub
 from hub.core import HUB
 from model import LANGUAGES as MODEL_LANGUAGES
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, console_login
 from tests.conftest import citizen_says, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _console_login
 
 pytestmark = pytest.mark.rasa
 LANGUAGES = list(MODEL_LANGUAGES)
@@ -265,7 +265,7 @@ async def test_the_agent_sees_what_the_assistant_took_down(client: TestClient) -
                 await chromium.new_context(locale="ko-KR", viewport={"width": 1400, "height": 900})
             ).new_page()
             url = str(client.make_url("")).rstrip("/")
-            await _console_login(page, url, "jung")
+            await console_login(page, url, "jung")
             item = page.get_by_test_id("queued-list").locator(
                 f"[data-testid=conversation-item][data-conversation-id='{handoff['conversation_id']}']"
             )

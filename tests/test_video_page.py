@@ -13,15 +13,13 @@ import json
 import re
 import urllib.request
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, async_playwright, expect
 
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PageWatch, console_login, serious_violations
 from tests.conftest import wait_for
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, PageWatch, _console_login, _serving
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +36,6 @@ REMOTE_PLAYS = """() => {
 }"""
 
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
-    async with _serving(tmp_path, repo_root) as url:
-        yield url
 
 
 async def _chromium(*extra: str) -> AsyncIterator[Browser]:
@@ -98,17 +90,6 @@ async def _conversation(page: Page, hub_url: str, headers: dict[str, str], conve
     response = await page.request.get(f"{hub_url}/api/v1/conversations/{conversation_id}", headers=headers)
     assert response.ok, await response.text()
     return await response.json()
-
-
-async def _serious_violations(page: Page) -> list[str]:
-    """axe's serious and critical findings, one line each (rule, impact, where, why)."""
-    results = await Axe().run(page)
-    found = []
-    for violation in results.response["violations"]:
-        if violation["impact"] in ("serious", "critical"):
-            for node in violation["nodes"]:
-                found.append(f"{violation['id']} ({violation['impact']}) at {node['target']}: {node['failureSummary']}")
-    return found
 
 
 def _queue_pattern(texts: dict[str, str], position: int) -> re.Pattern[str]:
@@ -236,7 +217,7 @@ async def test_the_pages_have_no_serious_accessibility_violations(hub_url: str, 
     context, page = await _citizen(browser, watch)
     await page.goto(f"{hub_url}/video/")
     await _camera_ready(page, texts)
-    found = await _serious_violations(page)
+    found = await serious_violations(page)
     assert found == [], "\n".join(found)
 
     await page.get_by_test_id("video-connect").click()
@@ -245,18 +226,18 @@ async def test_the_pages_have_no_serious_accessibility_violations(hub_url: str, 
     await page.get_by_test_id("video-chat-input").fill(ADDRESS)
     await page.get_by_test_id("video-chat-send").click()
     await expect(page.get_by_test_id("video-chat-messages").locator("[data-author=citizen]")).to_have_count(1)
-    found = await _serious_violations(page)
+    found = await serious_violations(page)
     assert found == [], "\n".join(found)
 
     # On a phone as well (the layout changes).
     await page.set_viewport_size({"width": 360, "height": 740})
-    found = await _serious_violations(page)
+    found = await serious_violations(page)
     assert found == [], "\n".join(found)
 
     await page.goto(f"{hub_url}/webchat/")
     await page.get_by_test_id("chat-launcher").click()
     await expect(page.get_by_test_id("chat-video")).to_be_visible()
-    found = await _serious_violations(page)
+    found = await serious_violations(page)
     assert found == [], "\n".join(found)
     await context.close()
     assert watch.problems == []
@@ -376,7 +357,7 @@ async def test_an_interpreter_answers_a_reload_resumes_and_the_interpreter_ends_
     texts = _texts(hub_url, "ko")
     console_context = await browser.new_context(locale="ko-KR", viewport={"width": 1440, "height": 900})
     console = watch.watch(await console_context.new_page(), "choi")
-    await _console_login(console, hub_url, "choi")  # the demo's sign-language interpreter
+    await console_login(console, hub_url, "choi")  # the demo's sign-language interpreter
     await console.get_by_test_id("presence-select").select_option("available")
 
     context, page = await _citizen(browser, watch)

@@ -1,0 +1,145 @@
+"""What the browser tests share: Debian's Chromium, a real `dasan serve` on a free port,
+a watch for page errors, the console's login, and axe-core's serious findings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Dialog, Page, expect
+
+from tests.services import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "dasan120"
+SHOTS_ENV = "DASAN_BROWSER_SHOTS"  # a folder for the end-of-story screenshots; else the test's tmp_path
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the hub exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the hub did not answer /healthz in {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+def need_chromium() -> None:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, repo_root: Path, extra_env: dict[str, str] | None = None) -> AsyncIterator[str]:
+    """A real `dasan serve` on a free port, healthy, until the block ends; yields its URL.
+    Waits and stops in a thread: the hub may call stand-ins that run in this event loop."""
+    need_chromium()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process, log = _start_hub(tmp_path, repo_root, port, {"DASAN_PUBLIC_URL": url, **(extra_env or {})})
+    try:
+        await asyncio.to_thread(_wait_healthy, url, process, log)
+        yield url
+    finally:
+        await asyncio.to_thread(_stop_hub, process, log)
+
+
+def _start_hub(
+    tmp_path: Path, repo_root: Path, port: int, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`dasan serve` on `port` with an empty SQLite file (demo data loads); its output goes to a log."""
+    log = tmp_path / "hub.log"
+    env = {**os.environ, "DASAN_OFFER_TIMEOUT_SECONDS": "600", "PYTHONUNBUFFERED": "1", **extra_env}
+    env.pop("DASAN_DATABASE_URL", None)
+    dasan = Path(sys.executable).with_name("dasan")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                str(dasan),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--database",
+                f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
+            ],
+            cwd=repo_root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return process, log
+
+
+def _stop_hub(process: subprocess.Popen[bytes], log: Path) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    # Shown by pytest only when the test fails.
+    print(f"---- hub log ({log}) ----", file=sys.stderr)
+    print(log.read_text(errors="replace")[-20_000:], file=sys.stderr)
+
+
+class PageWatch:
+    """Fails the test on any dialog (alert from injected script) or uncaught page error."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def watch(self, page: Page, who: str) -> Page:
+        async def on_dialog(dialog: Dialog) -> None:
+            self.problems.append(f"{who}: unexpected {dialog.type} dialog: {dialog.message!r}")
+            await dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: self.problems.append(f"{who}: page error: {error}"))
+        return page
+
+
+async def console_login(page: Page, url: str, username: str) -> None:
+    await page.goto(f"{url}/console/")
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("agent-name")).to_contain_text(f"({username})")
+    await expect(page.get_by_test_id("ws-status")).to_have_attribute("data-state", "connected")
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each (rule, impact,
+    where, why): what the citizens' pages must not have."""
+    results = await Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}) at {node['target']}: {node['failureSummary']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+        for node in violation["nodes"]
+    ]
