@@ -107,6 +107,12 @@ class KnowledgeBot:
         return through_korean if through_korean.confidence > found.confidence else found
 
     async def respond(self, conversation: Conversation, text: str, language: str) -> BotTurn:
+        return await self.turn_for(text, language)
+
+    async def turn_for(self, text: str, language: str) -> BotTurn:
+        """The bot's turn for one question, whoever asks it (the hub's router, or the Rasa
+        assistant's knowledge action): the best article, the question which one the citizen
+        means, or no answer."""
         found = await self.find(text, language)
         if self._asks(found):
             return self._which_of(found, language)

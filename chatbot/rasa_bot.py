@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from chatbot.turn import BotTurn
-from model import LANGUAGES, Conversation
+from model import LANGUAGES, ArticleChoice, Conversation
 
 
 class RasaUnavailable(Exception):
@@ -50,6 +50,7 @@ def turn_from(messages: list[dict[str, Any]]) -> BotTurn:
         category=signals.get("category"),
         report=signals.get("report"),
         by=RasaBot.name,
+        choices=tuple(ArticleChoice(c["article_id"], c["title"]) for c in signals.get("choices", ())),
     )
 
 

@@ -50,7 +50,7 @@ class BotSwitch:
         return await self._builtin.respond(conversation, text, language)
 
     async def answer_with(self, article_id: str, language: str) -> BotTurn:
-        """The article the citizen chose when the built-in bot asked which one they meant."""
+        """The article the citizen chose when a bot asked which one they meant (Rasa asks as the built-in bot does)."""
         return await self._builtin.answer_with(article_id, language)
 
     async def run(self) -> None:

@@ -33,9 +33,6 @@ class Settings:
     timezone: ZoneInfo = ZoneInfo("Asia/Seoul")
     reopen_window: timedelta = timedelta(hours=1)
     sla_seconds: int = 60
-    bot_min_confidence: float = 0.55
-    """The search confidence the Rasa assistant's knowledge answers need; the built-in bot
-    uses its own threshold, calibrated with `python -m chatbot.evaluation`."""
     router: RouterSettings = field(default_factory=RouterSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     rasa_url: str | None = None

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from chatbot.actions import all_actions
 from chatbot.actions.report import report_number
 from chatbot.actions.server import create_action_server
+from chatbot.builtin import ANSWER_THRESHOLD, KnowledgeBot
 from chatbot.knowledge.index import Hit
 from chatbot.phone_directory import PhoneDirectory
 from model import Article
@@ -32,16 +33,33 @@ from translation.service import Translator
 NOW = datetime(2026, 11, 29, 15, 30, tzinfo=UTC)  # 00:30 the next day in Seoul
 
 
-class OneArticle:
+BILL = Article("water-001", "water", "Checking your water bill", "On the Arisu site.", (), "en")
+LEAK = Article("water-008", "water", "A sudden rise in the water bill", "Check for a leak.", (), "en")
+NO_WATER = Article("water-016", "water", "No water from the tap", "Check the meter valve.", (), "en")
+
+
+class WaterArticles:
+    """A search whose hits the question names: "bill" is a sure hit, "high bill" ties with the
+    leak article, "tap" covers less of the question than the bot's threshold."""
+
     async def search(self, query: str, language: str = "ko", limit: int = 5) -> list[Hit]:
-        article = Article("water-001", "water", "Checking your water bill", "On the Arisu site.", (), language)
-        return [Hit(article, 3.0, 0.9)] if "water" in query else []
+        if "tap" in query:
+            return [Hit(NO_WATER, 2.0, ANSWER_THRESHOLD - 0.05)]
+        if "high bill" in query:
+            return [Hit(BILL, 3.0, 0.9), Hit(LEAK, 2.9, 0.85)][:limit]
+        return [Hit(BILL, 3.0, 0.9)] if "bill" in query else []
+
+    async def article(self, article_id: str, language: str = "ko") -> Article | None:
+        return next((a for a in (BILL, LEAK, NO_WATER) if a.id == article_id), None)
+
+
+def water_actions(texts: Catalog) -> list[Any]:
+    return all_actions(WaterArticles(), PhoneDirectory.read(), ANSWER_THRESHOLD, lambda: NOW, None, texts.text)
 
 
 @pytest.fixture
 async def actions() -> Any:
-    server = create_action_server(all_actions(OneArticle(), PhoneDirectory.read(), 0.55, lambda: NOW))
-    async with TestClient(TestServer(server)) as client:
+    async with TestClient(TestServer(create_action_server(water_actions(Catalog())))) as client:
         yield client
 
 
@@ -77,6 +95,32 @@ async def test_the_answer_comes_with_its_article_for_the_hub(actions: TestClient
     missing = await (await actions.post("/webhook", json=call("action_answer_from_knowledge_base", "bus"))).json()
     assert missing["responses"][0]["response"] == "utter_not_found"
     assert missing["responses"][1]["custom"]["dasan"]["answered"] is False
+
+
+async def test_close_articles_get_the_built_in_bots_question_which_one_is_meant(actions: TestClient) -> None:
+    result = await (await actions.post("/webhook", json=call("action_answer_from_knowledge_base", "high bill"))).json()
+    [question, signal] = result["responses"]
+    which = Catalog().text("bot.which_article", "en")
+    assert question["text"] == f"{which}\n1. Checking your water bill\n2. A sudden rise in the water bill"
+    hub = signal["custom"]["dasan"]
+    assert (hub["answered"], "article" in hub) == (True, False)
+    assert hub["choices"] == [{"article_id": "water-001", "title": "Checking your water bill"},
+                              {"article_id": "water-008", "title": "A sudden rise in the water bill"}]  # fmt: skip
+
+
+@pytest.mark.parametrize("question", ["my water bill", "high bill", "no water from the tap", "bus"])
+async def test_the_action_decides_as_the_built_in_bot_does(actions: TestClient, question: str) -> None:
+    """The same search and threshold: an article of the intent's own category below the
+    threshold is not answered either."""
+    expected = await KnowledgeBot(WaterArticles(), texts=Catalog().text).turn_for(question, "en")
+    result = await (await actions.post("/webhook", json=call("action_answer_from_knowledge_base", question))).json()
+    hub = result["responses"][-1]["custom"]["dasan"]
+    assert result["responses"][0].get("text") == (expected.text if expected.answered else None)
+    assert (hub["answered"], hub.get("article"), hub["confidence"]) == (
+        expected.answered,
+        expected.article_id,
+        round(expected.confidence, 3),
+    )
 
 
 async def test_a_filed_report_gets_a_number_and_clears_the_form(actions: TestClient) -> None:
@@ -170,7 +214,8 @@ async def test_without_an_article_in_the_language_the_korean_one_is_translated_a
         engine = EngineSettings(libre.base_url, LIBRE_KEY, timeout_seconds=2)
         translator = Translator([lambda client: LibreTranslate(engine, client)], store, Glossary.read(), utcnow)
         catalog = Catalog()
-        actions = all_actions(KoreanOnly(), PhoneDirectory.read(), 0.55, lambda: NOW, translator, catalog.text)
+        actions = all_actions(KoreanOnly(), PhoneDirectory.read(), ANSWER_THRESHOLD, lambda: NOW, translator,
+                              catalog.text)  # fmt: skip
         try:
             async with TestClient(TestServer(create_action_server(actions))) as client:
                 body = call("action_answer_from_knowledge_base", "Nhà tôi không có nước", intent="faq_water")

@@ -26,6 +26,11 @@ def test_rasa_messages_become_one_turn() -> None:
                         {"custom": {"dasan": {"report": {"type": "noise", "location": "마포구 합정동"}}}}])  # fmt: skip
     assert report.answered and report.report == {"type": "noise", "location": "마포구 합정동"}
     assert not turn_from([]).answered
+    # Rasa's knowledge action asks which article, as the built-in bot does: the hub gets the choices.
+    asked = turn_from([{"text": "이 중 어떤 내용을 찾으세요?\n1. 여권 재발급\n2. 여권 분실"},
+                       {"custom": {"dasan": {"choices": [{"article_id": "district-002", "title": "여권 재발급"},
+                                                         {"article_id": "district-003", "title": "여권 분실"}]}}}])  # fmt: skip
+    assert [choice.article_id for choice in asked.choices] == ["district-002", "district-003"]
 
 
 async def test_with_rasa_down_the_builtin_bot_answers_at_once(database_url: str) -> None:

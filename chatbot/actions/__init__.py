@@ -17,6 +17,7 @@ from chatbot.actions.handoff import Handoff
 from chatbot.actions.knowledge import AnswerFromKnowledgeBase
 from chatbot.actions.language import SetLanguage
 from chatbot.actions.report import FileReport
+from chatbot.builtin import KnowledgeBot
 from chatbot.phone_directory import PhoneDirectory
 from chatbot.turn import ArticleSearch
 from translation.service import Translator
@@ -27,14 +28,17 @@ def all_actions(
     directory: PhoneDirectory,
     min_confidence: float,
     clock: Callable[[], datetime],
-    translator: Translator | None = None,
-    texts: Callable[[str, str], str] | None = None,
+    translator: Translator | None,
+    texts: Callable[[str, str], str],
 ) -> list[Action]:
-    """Every action the domain names (chatbot/rasa/domain.yml `actions:`). With a translator,
-    questions without an article in the citizen's language get the Korean one translated."""
+    """Every action the domain names (chatbot/rasa/domain.yml `actions:`). Knowledge answers
+    are the built-in bot's over `knowledge`, from `min_confidence` (its `ANSWER_THRESHOLD`)
+    up; `texts` gives its catalogue texts (the clarifying question, the machine-translation
+    notice). With a translator, questions without an article in the citizen's language get
+    the Korean one translated."""
     return [
         SetLanguage(),
-        AnswerFromKnowledgeBase(knowledge, min_confidence, translator, texts),
+        AnswerFromKnowledgeBase(KnowledgeBot(knowledge, min_confidence, translator=translator, texts=texts)),
         FileReport(clock),
         PhoneDirectoryLookup(directory),
         Handoff(),

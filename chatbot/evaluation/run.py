@@ -13,24 +13,40 @@ from model import AGENT_LANGUAGE
 from translation.langid import LanguageIdentifier
 
 
+def demo_knowledge() -> tuple[KnowledgeBase, set[tuple[str, str]]]:
+    """The demo knowledge base, in memory, and the (id, language) of every article it holds."""
+    articles = demo_articles()
+    knowledge = KnowledgeBase(MemoryArticles(articles), SearchTokenizer())
+    return knowledge, {(article.id, article.language) for article in articles}
+
+
 def demo_bot() -> tuple[KnowledgeBot, set[tuple[str, str]]]:
     """The built-in bot on the demo knowledge base, without a translator (the default
     install), and the (id, language) of every article it holds."""
-    articles = demo_articles()
-    bot = KnowledgeBot(KnowledgeBase(MemoryArticles(articles), SearchTokenizer()))
-    return bot, {(article.id, article.language) for article in articles}
+    knowledge, written = demo_knowledge()
+    return KnowledgeBot(knowledge), written
+
+
+def conversation_language(identifier: LanguageIdentifier, text: str) -> str:
+    """The language the hub sets on a conversation whose first message is `text`: the
+    identified one when identification is decisive, else Korean."""
+    identified = identifier.identify(text)
+    return identified.language if identified and identified.decisive else AGENT_LANGUAGE
+
+
+def reachable(question: Question, written: set[tuple[str, str]]) -> bool:
+    """Whether a bot without a translator can answer `question` rightly: its article is
+    written in its language, or no article answers it."""
+    return question.article is None or (question.article, question.language) in written
 
 
 async def evaluate(
     bot: KnowledgeBot, identifier: LanguageIdentifier, questions: list[Question], written: set[tuple[str, str]]
 ) -> list[Outcome]:
-    """The bot's best article for each question. The bot is asked in the language the hub
-    would set on a conversation's first message: the identified one when identification
-    is decisive, else Korean."""
+    """The bot's best article for each question, asked in the conversation's language."""
     outcomes = []
     for question in questions:
-        identified = identifier.identify(question.text)
-        language = identified.language if identified and identified.decisive else AGENT_LANGUAGE
+        language = conversation_language(identifier, question.text)
         found = await bot.find(question.text, language) if bot.speaks(language) else Finding(None)
         outcomes.append(
             Outcome(
@@ -39,7 +55,7 @@ async def evaluate(
                 found.best.article.id if found.best else None,
                 found.confidence,
                 tuple(hit.article.id for hit in found.runners_up),
-                reachable=question.article is None or (question.article, question.language) in written,
+                reachable=reachable(question, written),
             )
         )
     return outcomes

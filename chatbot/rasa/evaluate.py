@@ -1,4 +1,7 @@
-"""Held-out NLU evaluation per language: `make bot-eval`.
+"""Held-out NLU evaluation per language: the first half of `make bot-eval`.
+
+(The second half, `python -m chatbot.evaluation.through_rasa` from the hub's environment,
+measures what the assistant answers: the article, beside the built-in bot's.)
 
 Runs `rasa test nlu` once on tests/heldout/ (all six files; none of it is training data),
 then splits Rasa's own prediction files (intent_successes.json, intent_errors.json) by

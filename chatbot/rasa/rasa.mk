@@ -2,7 +2,7 @@
 #     include chatbot/rasa/rasa.mk
 # Targets: bot-model (install Rasa in its own Python 3.10 virtualenv + train), bot (bot-model,
 # then Rasa on 127.0.0.1:5005 and the hub's action server on 127.0.0.1:5055), bot-eval
-# (held-out intent accuracy per language), bot-run (Rasa alone).
+# (held-out intent accuracy, then both bots' knowledge answers, per language), bot-run (Rasa alone).
 # Rasa never enters the hub's .venv: it needs Python <= 3.10 and pins aiohttp < 3.9.
 
 RASA_DIR := chatbot/rasa
@@ -37,8 +37,11 @@ bot: $(RASA_MODEL) $(STAMP)
 bot-train: $(RASA_STAMP)
 	RASA_VENV=$(abspath $(RASA_VENV)) bash $(RASA_DIR)/train.sh --force
 
-bot-eval: $(RASA_MODEL)
+# Held-out intent accuracy per language, then the built-in bot and the assistant (Rasa with
+# the action server) on the same labelled questions, accuracy per language side by side.
+bot-eval: $(RASA_MODEL) $(STAMP)
 	$(RASA_BIN)/python $(RASA_DIR)/evaluate.py
+	RASA_VENV=$(abspath $(RASA_VENV)) $(BIN)/python -m chatbot.evaluation.through_rasa
 
 # REST channel (/webhooks/rest/webhook) and HTTP API (/model/parse) on loopback only.
 # Custom actions are served by the hub's action server on 127.0.0.1:5055 (endpoints.yml).
