@@ -12,6 +12,7 @@ from channels.base import MAX_REPLY_CHARS
 from hub.bus import AgentChanged, EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.dispatcher import Dispatcher
+from hub.questions import record_agent_answer
 from model import (
     AGENT_LANGUAGE,
     CATEGORIES,
@@ -163,6 +164,7 @@ class Desk:
             translation = korean.strip() if korean is not None else None
             sent.append(await reply(session, conversation, Author.AGENT, text, now, agent_id=agent.id,
                                     translation=translation))  # fmt: skip
+            await record_agent_answer(session, conversation, sent[0], now)
             return conversation, sent
 
         await self._change(conversation_id, change)

@@ -47,8 +47,9 @@ from model.locks import KeyedLocks
 from router.categories import CategoryGuess, guess_category
 from router.lifecycle import INITIAL, Move, moved
 from router.routing import Plan, RouterSettings, Step, after_bot, before_bot, learned_category, queue_for
-from store import contacts, conversations, queues
+from store import contacts, conversations, questions, queues
 from store.db import Store
+from store.questions import QuestionKind
 from translation.langid import LanguageIdentifier
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,12 @@ class Ingest:
                 conversation = await conversations.to_change(session, stored.conversation.id)
                 assert conversation is not None
                 conversation, replies = await self._apply(session, conversation, plan, stored.message_id, utcnow())
+                if plan.turn is not None and not plan.turn.answered and not plan.turn.wants_handoff:
+                    # The bot had no answer (it said so, or handed over after failing again):
+                    # editors see the question in their list of articles to write.
+                    await questions.record(session, QuestionKind.UNANSWERED, stored.message_id, conversation.id,
+                                           conversation.language or AGENT_LANGUAGE, inbound.text, utcnow(),
+                                           conversation.category)  # fmt: skip
                 if replies or plan.step is not Step.NONE:
                     # A handoff makes the citizen's message matter to agents: publish it again with
                     # the conversation as it is now queued (subscribers keep messages by id).
