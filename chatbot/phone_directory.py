@@ -43,6 +43,7 @@ class PhoneDirectory:
     language (a Vietnamese citizen may well write 마포구청)."""
 
     def __init__(self, offices: list[Office]) -> None:
+        self._offices = {office.id: office for office in offices}
         names = {(_folded(alias), office.id): office for office in offices for alias in office.aliases()}
         longest_first = sorted(names.items(), key=lambda item: -len(item[0][0]))  # 마포구청 before 마포구
         self._aliases = [(_pattern(alias), office) for (alias, _), office in longest_first]
@@ -56,6 +57,10 @@ class PhoneDirectory:
                 names = {lang: tuple(aliases) for lang, aliases in record["names"].items() if aliases}
                 offices.append(Office(record["id"], record["number"], names))
         return cls(offices)
+
+    def office(self, office_id: str) -> Office | None:
+        """The office with this id, if the directory has it."""
+        return self._offices.get(office_id)
 
     def find(self, message: str) -> Office | None:
         text = _folded(message)

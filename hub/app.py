@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 
 from chatbot.actions import all_actions
 from chatbot.actions.server import create_action_server
-from chatbot.builtin import KnowledgeBot
+from chatbot.builtin import ANSWER_THRESHOLD, KnowledgeBot
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.knowledge.files import demo_articles
 from chatbot.knowledge.tokenizer import SearchTokenizer
@@ -25,7 +25,7 @@ from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
 from hub import public_kb
 from hub.agents import add_agent, demo_agents
-from hub.api import conversations, knowledge, session, supervision
+from hub.api import conversations, knowledge, questions, session, supervision
 from hub.api.channels import routes as channel_routes
 from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
@@ -39,8 +39,10 @@ from hub.core import HUB, Hub
 from hub.delivery import Outbox
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
+from hub.editorial import Editorial
 from hub.ingest import Ingest
 from hub.message_translator import MessageTranslator
+from hub.questions import Questions
 from model.catalog import CATALOG_DIR, Catalog
 from model.clock import utcnow
 from store import agents as agent_store
@@ -71,18 +73,21 @@ def build_hub(settings: Settings) -> Hub:
     bus = EventBus()
     # The hub's own texts and each running channel's (channels/<name>/messages).
     catalog = Catalog([CATALOG_DIR, *(c.info.messages for c in settings.channels if c.info.messages)])
-    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer())
+    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer(), timezone=settings.timezone)
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     translator = make_translator(settings, store)
     bot = BotSwitch(KnowledgeBot(knowledge_base, translator=translator, texts=catalog.text), rasa)
     dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
+    editorial = Editorial(store, knowledge_base, PhoneDirectory.read())
     hub = Hub(
         settings=settings,
         store=store,
         bus=bus,
         catalog=catalog,
         knowledge=knowledge_base,
+        editorial=editorial,
+        questions=Questions(store, editorial, SearchTokenizer()),
         dispatcher=dispatcher,
         ingest=Ingest(
             store,
@@ -167,6 +172,7 @@ def create_app(settings: Settings) -> web.Application:
         session.routes,
         conversations.routes,
         knowledge.routes,
+        questions.routes,
         public_kb.routes,
         supervision.routes,
         channel_routes,
@@ -191,13 +197,13 @@ def action_server(settings: Settings) -> web.Application:
     hub migrated; start the hub first) and the phone directory, and translates articles
     with the hub's engines when the citizen's language has none."""
     store = Store(settings.database_url)
-    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer())
+    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer(), timezone=settings.timezone)
     translator = make_translator(settings, store)
     catalog = Catalog()
     actions = all_actions(
         knowledge_base,
         PhoneDirectory.read(),
-        settings.bot_min_confidence,
+        ANSWER_THRESHOLD,
         utcnow,
         translator,
         lambda key, language: catalog.text(key, language),

@@ -18,6 +18,7 @@ from hub.agents import NewAgent, add_agent
 from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
+from model import Role
 from model.errors import HubError, invalid
 from model.masking import MaskingFilter
 from translation.configured import engine_factories
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name")
     add.add_argument("--skills", help="queues, comma separated")
     add.add_argument("--languages", help="language codes, comma separated (default ko)")
-    add.add_argument("--role", default="agent", choices=["agent", "supervisor", "admin"])
+    add.add_argument("--role", default="agent", choices=[role.value for role in Role])
 
     kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="load articles from a JSON-lines or CSV file")

@@ -15,7 +15,9 @@ from hub.config import Settings
 from hub.contacts import ContactLinks
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
+from hub.editorial import Editorial
 from hub.ingest import Ingest
+from hub.questions import Questions
 from hub.video_codes import VideoCodes
 from model import Agent, Channel, Conversation, Inbound, IngestResult, Message, MessageStatus, Role
 from model.catalog import Catalog
@@ -36,6 +38,8 @@ class Hub:
     bus: EventBus
     catalog: Catalog
     knowledge: KnowledgeBase
+    editorial: Editorial
+    questions: Questions
     dispatcher: Dispatcher
     ingest: Ingest
     desk: Desk

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from model import AgentState, Disposition
+from model import AgentState, Disposition, Role
 from model.clock import utcnow
 from store import agents, queues, stats
 
@@ -21,7 +21,8 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 async def overview(session: AsyncSession, zone: ZoneInfo) -> dict[str, Any]:
-    everyone = await agents.all_agents(session)
+    # Editors keep the knowledge base; they are not on the floor.
+    everyone = [agent for agent in await agents.all_agents(session) if agent.role.at_least(Role.AGENT)]
     by_state = Counter(agent.state.value for agent in everyone)
     queue_list = await queues.queues_with_waiting(session, utcnow())
     start, end = day_bounds(utcnow().astimezone(zone).date(), zone)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from model.vocabulary import (
@@ -246,6 +246,20 @@ class Article:
     body: str
     keywords: tuple[str, ...] = ()
     language: str = "ko"
+    valid_from: date | None = None
+    """First day (city time) a seasonal article (동파, 폭염) answers; None: always has."""
+    valid_until: date | None = None
+    """Last day it answers; None: no end."""
+    outdated: bool = False
+    """A variant in another language whose Korean article changed after it was written."""
+    directory: tuple[str, ...] = ()
+    """Phone-directory offices (`chatbot.phone_directory`) the article refers citizens to."""
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the article answers on `day` (city time)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -255,6 +269,10 @@ class Article:
             "body": self.body,
             "keywords": list(self.keywords),
             "language": self.language,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "outdated": self.outdated,
+            "directory": list(self.directory),
         }
 
 

@@ -62,13 +62,38 @@ class AgentState(StrEnum):
 
 
 class Role(StrEnum):
+    EDITOR = "editor"
+    """Writes and reviews knowledge-base articles; reads no conversation."""
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 
     def at_least(self, other: "Role") -> bool:
-        order = [Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
+        """Conversations, reports and settings: each role may do all a lower one may. Articles
+        do not follow this order (agents only propose them): see `edits_articles`."""
+        order = [Role.EDITOR, Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
         return order.index(self) >= order.index(other)
+
+    @property
+    def edits_articles(self) -> bool:
+        """Whether this role edits, reviews and publishes knowledge-base articles."""
+        return self is not Role.AGENT
+
+    @property
+    def publishes_own_review(self) -> bool:
+        """Whether this role may publish an article nobody but themselves approved."""
+        return self in (Role.SUPERVISOR, Role.ADMIN)
+
+
+class ArticleState(StrEnum):
+    """Where an article's newest revision stands (표준상담DB workflow). A published article
+    keeps answering while its next revision is a draft or in review."""
+
+    DRAFT = "draft"
+    REVIEW = "review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    """Withdrawn: nobody reads it any more, its history stays."""
 
 
 class Author(StrEnum):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -170,6 +170,90 @@ class ArticleRow(Base):
     body: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    outdated: Mapped[bool] = mapped_column(Boolean, default=False)
+    directory: Mapped[list[str]] = mapped_column(JSON, default=list)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    """The revision (`ArticleRevisionRow.number`) this published text comes from."""
+
+
+class ArticleEntryRow(Base):
+    """One knowledge-base article through its workflow; `kb_articles` holds what is
+    published of it, `kb_revisions` every version written."""
+
+    __tablename__ = "kb_entries"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12))
+    """The newest revision's state (`model.ArticleState`)."""
+    category: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    """The newest revision's Korean title (or its first language's), for lists and search."""
+    outdated: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether the newest revision has a variant older than its Korean text."""
+    head: Mapped[int] = mapped_column(Integer)
+    """The newest revision's number."""
+    published: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The revision citizens and the bot read, if any."""
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ArticleRevisionRow(Base):
+    """One version of an article, never changed once written: every save makes the next."""
+
+    __tablename__ = "kb_revisions"
+    article_id: Mapped[str] = mapped_column(ForeignKey("kb_entries.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """category, valid_from, valid_until, directory and variants {language: {title, body,
+    keywords, outdated}}."""
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class ArticleEventRow(Base):
+    """Who did what to an article, when: the history editors read."""
+
+    __tablename__ = "kb_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("kb_entries.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime]
+
+
+class ArticleChangeRow(Base):
+    """A published article changed (published, edited, withdrawn): every process's search
+    index reads what changed after the last change it applied."""
+
+    __tablename__ = "kb_changes"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+
+
+class QuestionRow(Base):
+    """A citizen's question the bot could not answer, or one an agent answered by hand:
+    what editors should write articles for. Text is stored masked."""
+
+    __tablename__ = "kb_questions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """`unanswered` (the bot had no answer) or `agent_answered`."""
+    message_id: Mapped[str] = mapped_column(String(32), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The agent's answer, for `agent_answered`."""
+    category: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    article_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The article written for it, once there is one."""
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class TranslationRow(Base):

@@ -79,7 +79,7 @@ async def test_agents_search_and_open_articles(client: TestClient) -> None:
     )
     results = (await response.json())["results"]
     assert 1 <= len(results) <= 3
-    assert set(results[0]) == {"id", "title", "category", "language", "score", "snippet"}
+    assert set(results[0]) == {"id", "title", "category", "language", "score", "snippet", "outdated"}
     assert "여권" in results[0]["title"] and results[0]["category"] == "district"
     assert results[0]["score"] >= results[-1]["score"]
     article = await (await client.get(f"/api/v1/kb/articles/{results[0]['id']}", headers=kim)).json()

@@ -81,12 +81,17 @@ async def test_articles_keep_their_text_when_variants_per_language_arrive(databa
             {"now": datetime.now(timezone.utc)},
         )
     await store.migrate()
-    english = Article("water-001", "water", "Checking your water bill", "On the Arisu site.", (), "en")
-    async with store.write() as session:
-        await articles.upsert(session, [english], datetime.now(timezone.utc))
     async with store.read() as session:
-        korean = await articles.article(session, "water-001", "ko")
-        assert korean is not None and korean.title == "수도요금 조회"
-        assert await articles.article(session, "water-001", "en") == english
-        assert await articles.languages(session, "water-001") == ["en", "ko"]
+        # The workflow arrived later: what was stored before is a published first revision.
+        entry = await articles.entry(session, "water-001")
+        assert entry is not None and (entry.state, entry.published, entry.created_by) == ("published", 1, "system")
+    english = Article("water-001", "water", "Checking your water bill", "On the Arisu site.", (), "en")
+    published = articles.ArticleStore(store)
+    await published.upsert([english], datetime.now(timezone.utc))
+    korean = await published.article("water-001", "ko")
+    assert korean is not None and korean.title == "수도요금 조회"
+    assert await published.article("water-001", "en") == english
+    assert await published.languages("water-001") == ["en", "ko"]
+    async with store.read() as session:
+        assert [event.action for event in await articles.history(session, "water-001")] == ["imported", "imported"]
     await store.close()

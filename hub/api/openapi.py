@@ -18,6 +18,8 @@ from hub.api.conversations import (
     TransferBody,
     TranslationBody,
 )
+from hub.api.knowledge import CommentBody, ContentBody
+from hub.api.questions import DraftBody, FromMessageBody
 from hub.api.session import LoginBody, PresenceBody
 from hub.api.supervision import QueueBody
 
@@ -66,6 +68,28 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/supervisor/overview", "Agents, queues, today's first-contact resolution (supervisor)", None, True),
     ("get", "/api/v1/kb/search", "Search the knowledge base (?q=&lang=&limit=)", None, True),
     ("get", "/api/v1/kb/articles/{id}", "One knowledge-base article in one language (?lang=ko)", None, True),
+    ("get", "/api/v1/kb/entries", "Articles in the workflow (?state=&q=&outdated=true, editor)", None, True),
+    ("post", "/api/v1/kb/entries", "Propose a draft article (anyone; editors edit it)", ContentBody, True),
+    ("get", "/api/v1/kb/entries/{id}", "An article's newest revision, approvals and rights (editor)", None, True),
+    (
+        "put",
+        "/api/v1/kb/entries/{id}",
+        "Save the article's next revision (base: the revision edited)",
+        ContentBody,
+        True,
+    ),
+    ("post", "/api/v1/kb/entries/{id}/submit", "Ask for review (editor)", None, True),
+    ("post", "/api/v1/kb/entries/{id}/approve", "Approve the newest revision (editor)", CommentBody, True),
+    ("post", "/api/v1/kb/entries/{id}/return", "Send back to draft with a comment (editor)", CommentBody, True),
+    ("post", "/api/v1/kb/entries/{id}/publish", "Publish: an editor needs someone else's approval", None, True),
+    ("post", "/api/v1/kb/entries/{id}/archive", "Withdraw the article (editor)", CommentBody, True),
+    ("get", "/api/v1/kb/entries/{id}/history", "Who did what to the article, when (editor)", None, True),
+    ("get", "/api/v1/kb/entries/{id}/diff", "Differences between two revisions (?from=&to=, editor)", None, True),
+    ("get", "/api/v1/kb/export", "The published articles as a file (?format=jsonl|csv|xlsx, editor)", None, True),
+    ("post", "/api/v1/kb/import", "Publish the articles of a file (?format=jsonl|csv|xlsx, editor)", None, True),
+    ("get", "/api/v1/kb/questions", "Questions to write articles for, grouped (?days=30&kind=, editor)", None, True),
+    ("post", "/api/v1/kb/questions/draft", "A draft article for a group of questions (editor)", DraftBody, True),
+    ("post", "/api/v1/kb/entries/from-message", "An agent's reply as a draft article", FromMessageBody, True),
     ("get", "/api/v1/stats/summary", "Statistics (?from=YYYY-MM-DD&to=YYYY-MM-DD, supervisor)", None, True),
     ("get", "/api/v1/translation/usage", "Machine translation per engine and day (?from=&to=, supervisor)", None, True),
 ]

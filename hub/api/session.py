@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from hub.api.errors import read_body
 from hub.auth import SESSION_COOKIE
 from hub.core import HUB
+from model import Role
 
 routes = web.RouteTableDef()
 
@@ -36,7 +37,7 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/api/v1/auth/logout")
 async def logout(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    await hub.auth.agent(request)
+    await hub.auth.agent(request, Role.EDITOR)
     await hub.auth.logout(request)
     response = web.json_response({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/")
@@ -45,7 +46,7 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/me")
 async def me(request: web.Request) -> web.Response:
-    return web.json_response((await request.app[HUB].auth.agent(request)).to_json())
+    return web.json_response((await request.app[HUB].auth.agent(request, Role.EDITOR)).to_json())
 
 
 @routes.post("/api/v1/me/state")

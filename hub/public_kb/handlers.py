@@ -15,6 +15,7 @@ from hub.public_kb import pages, portals
 from hub.public_kb.articles import PublishedArticles
 from model import LANGUAGES
 from model.catalog import DEFAULT_LANGUAGE
+from model.clock import utcnow
 from model.errors import not_found
 from store.knowledge import ArticleStore
 
@@ -103,12 +104,16 @@ async def article(request: web.Request) -> web.Response:
     # The article's own words find its neighbours; another topic's match on one word is no help.
     hits = await published.search(f"{found.title} {' '.join(found.keywords)}", language, 3 * RELATED)
     related = [hit.article for hit in hits if hit.article.id != found.id and hit.article.category == found.category]
-    body = pages.article_page(_chrome(hub, language), found, await published.languages(article_id), related[:RELATED])
+    offices = hub.editorial.offices(found.directory, language)
+    body = pages.article_page(
+        _chrome(hub, language), found, await published.languages(article_id), related[:RELATED], offices
+    )
     return _cached(request, body, "text/html", PAGE_MAX_AGE)
 
 
 def _published(hub: Hub) -> PublishedArticles:
-    return PublishedArticles(hub.knowledge, ArticleStore(hub.store))
+    zone = hub.settings.timezone
+    return PublishedArticles(hub.knowledge, ArticleStore(hub.store), lambda: utcnow().astimezone(zone).date())
 
 
 def _public_url(hub: Hub) -> str:

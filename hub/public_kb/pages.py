@@ -108,8 +108,11 @@ def search_page(chrome: Chrome, query: str, hits: list[Hit]) -> str:
     return _page(chrome, chrome.text("kb.search_title", query=query), main, robots="noindex, follow")
 
 
-def article_page(chrome: Chrome, article: Article, languages: list[str], related: list[Article]) -> str:
-    """One article in one language, with its other languages and a few related articles."""
+def article_page(
+    chrome: Chrome, article: Article, languages: list[str], related: list[Article], offices: list[dict[str, str]]
+) -> str:
+    """One article in one language, with the offices to call, its other languages and a few
+    related articles."""
     paragraphs = "".join(f"<p>{escape(part)}</p>" for part in article.body.splitlines() if part.strip())
     others = [language for language in LANGUAGE_NAMES if language in languages and language != article.language]
     main = f"""
@@ -117,7 +120,9 @@ def article_page(chrome: Chrome, article: Article, languages: list[str], related
   <span aria-hidden="true">·</span> {chrome.category(article.category)}</p>
 <article class="answer">
   <h1 data-testid="kb-article-title">{escape(article.title)}</h1>
+  {_outdated(chrome) if article.outdated else ""}
   <div class="body" data-testid="kb-article-body">{paragraphs}</div>
+  {_offices(chrome, offices) if offices else ""}
 </article>
 {_translations(chrome, article.id, others) if others else ""}
 {_related(chrome, related) if related else ""}
@@ -137,6 +142,19 @@ def article_page(chrome: Chrome, article: Article, languages: list[str], related
         head=alternates,
         article_id=article.id,
     )
+
+
+def _outdated(chrome: Chrome) -> str:
+    return f'<p class="notice" role="note" data-testid="kb-article-outdated">{escape(chrome.text("kb.outdated"))}</p>'
+
+
+def _offices(chrome: Chrome, offices: list[dict[str, str]]) -> str:
+    items = "".join(
+        f'<li>{escape(office["name"])} <a href="tel:{escape(office["number"])}">{escape(office["number"])}</a></li>'
+        for office in offices
+    )
+    return f"""<section class="offices" data-testid="kb-article-directory">
+    <h2>{escape(chrome.text("kb.directory"))}</h2><ul>{items}</ul></section>"""
 
 
 def _translations(chrome: Chrome, article_id: str, languages: list[str]) -> str:

@@ -74,6 +74,7 @@ const state = {
   openListed: false,    // the open conversation was in the last snapshot's lists
   contacts: new Map(),  // contact id -> {id, name, channel}: contacts seen this session, oldest first
   video: null,          // the interpreter's call panel and the supervisors' recordings (video.js)
+  knowledge: null,      // the editors' knowledge-base workspace (knowledge.js)
 };
 
 /* SMS segment counter of the reply box (POST /api/v1/sms/segments). */
@@ -242,6 +243,7 @@ async function boot() {
   fillSelect($("disposition-select"), LABELS.disposition);
   fillSelect($("flag-action"), LABELS.flagAction);
   state.video = createVideoPanel({ api, toast });
+  state.knowledge = createKnowledgeWorkspace({ api, h, toast, labels: LABELS, fmtDateTime });
   bindEvents();
   setInterval(tickDurations, 1000);
   try {
@@ -277,6 +279,8 @@ async function startSession(agent) {
   $("login-view").hidden = true;
   $("app").hidden = false;
   renderAgent(agent);
+  state.knowledge.start(state.agent);
+  if (!readsConversations(state.agent)) return; // an editor: articles only, no lists and no socket
   await loadChannels();
   connectWs();
   openLinkedConversation();
@@ -286,8 +290,11 @@ async function startSession(agent) {
  * supervisor reaches any conversation (its recordings, a colleague's thread). */
 function openLinkedConversation() {
   const id = new URLSearchParams(location.hash.slice(1)).get("conversation");
-  if (id && id !== state.openId && state.agent) openConversation(id);
+  if (id && id !== state.openId && readsConversations(state.agent)) openConversation(id);
 }
+
+/* Editors write articles and read no conversation (DESIGN.md, roles). */
+const readsConversations = (agent) => Boolean(agent) && agent.role !== "editor";
 
 /* The channels' Korean labels, before the first snapshot draws any badge. Without them
  * (an older hub, a failed request) a badge shows the channel's code. */
@@ -304,6 +311,7 @@ async function loadChannels() {
 function showLogin(message) {
   stopWs();
   state.agent = null;
+  state.knowledge.stop();
   closeConversation();
   state.drafts.clear();
   state.unread.clear();
@@ -328,6 +336,7 @@ function renderAgent(agent) {
   state.agent = { ...state.agent, ...agent };
   const me = state.agent;
   $("agent-name").textContent = me.display_name ? `${me.display_name} (${me.username})` : me.username;
+  $("app").dataset.role = me.role; // an editor's top bar has no presence and no socket status
   setSelectValue($("presence-select"), me.state);
   $("presence-select").dataset.state = me.state;
   $("supervisor-view").hidden = !["supervisor", "admin"].includes(me.role);
@@ -911,7 +920,8 @@ function messageItem(message) {
     attachments.length
       ? h("ul", { className: "attachments" }, attachments.map((a) => h("li", {}, attachmentNode(a))))
       : null,
-    outbound && message.status ? statusNode(message) : null);
+    outbound && message.status ? statusNode(message) : null,
+    state.knowledge.draftButton(message, state.agent));
 }
 
 /* The text of a message as an agent reads it. A citizen's foreign message shows its Korean
