@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from hub.config import Settings
 from hub.core import HUB, Hub
 from router.routing import RouterSettings
 from store.db import Store
-from tests.browsers import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, serving
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DEMO_PASSWORD = "dasan120"
@@ -136,6 +137,14 @@ async def hub_url(tmp_path: Path, repo_root: Path) -> AsyncIterator[str]:
     """A real `dasan serve` on a free port and an empty SQLite file (demo data loads)."""
     async with serving(tmp_path, repo_root) as url:
         yield url
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a browser test saves its end-of-story screenshots: $DASAN_BROWSER_SHOTS, else its tmp_path."""
+    folder = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ Screenshots of the end of the story go to $DASAN_BROWSER_SHOTS when set (else th
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import urllib.error
@@ -31,7 +30,7 @@ from playwright.async_api import (
 )
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import PASSWORD, SHOTS_ENV, PageWatch, console_login, serving
+from tests.browsers import PASSWORD, PageWatch, console_login, serving
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
@@ -120,9 +119,8 @@ def _texts(url: str) -> dict[str, str]:
         return json.load(response)
 
 
-async def test_citizen_and_agent_story(hub_url: str, browser: Browser, tmp_path: Path) -> None:
+async def test_citizen_and_agent_story(hub_url: str, browser: Browser, shots: Path) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     texts = _texts(hub_url)
     queue_status = re.compile(re.escape(texts["widget.queue_position"]).replace(re.escape("{position}"), r"\d+"))
 
@@ -402,11 +400,10 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def test_channels_statuses_sms_counter_and_contact_links(
-    provider_hub: ProviderHub, browser: Browser, http: aiohttp.ClientSession, tmp_path: Path
+    provider_hub: ProviderHub, browser: Browser, http: aiohttp.ClientSession, shots: Path
 ) -> None:
     hub_url, twilio = provider_hub.url, provider_hub.twilio
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     texts = _texts(hub_url)
     agent_context, agent = await _person(browser, watch, "agent")
     await console_login(agent, hub_url, "kim")
@@ -666,11 +663,10 @@ async def translating_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[tupl
 
 
 async def test_a_vietnamese_citizen_and_a_korean_agent_through_translation(
-    translating_hub: tuple[str, LibreTranslateStandIn], browser: Browser, tmp_path: Path
+    translating_hub: tuple[str, LibreTranslateStandIn], browser: Browser, shots: Path
 ) -> None:
     hub_url, libre = translating_hub
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     with urllib.request.urlopen(f"{hub_url}/webchat/i18n/vi.json", timeout=5) as response:
         vietnamese = json.load(response)
 

@@ -10,7 +10,6 @@ to $DASAN_BROWSER_SHOTS when set (else the test's tmp_path).
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
 
-from tests.browsers import PASSWORD, SHOTS_ENV, PageWatch, console_login, serious_violations
+from tests.browsers import PASSWORD, PageWatch, console_login, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -95,11 +94,9 @@ async def _history(page: Page) -> list[tuple[str, str]]:
 
 
 async def test_two_editors_publish_an_article_that_citizens_then_get(
-    hub_url: str, browser: Browser, tmp_path: Path
+    hub_url: str, browser: Browser, shots: Path
 ) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
 
     # -- han writes a new article in Korean and sends it for review ------------------------
     han_context, han = await _person(browser, watch, "han")
@@ -221,12 +218,8 @@ async def test_two_editors_publish_an_article_that_citizens_then_get(
         await context.close()
 
 
-async def test_an_agent_turns_a_reply_into_a_draft_an_editor_finds(
-    hub_url: str, browser: Browser, tmp_path: Path
-) -> None:
+async def test_an_agent_turns_a_reply_into_a_draft_an_editor_finds(hub_url: str, browser: Browser, shots: Path) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
 
     # -- kim is available; a citizen asks for a person ----------------------------------
     kim_context, kim = await _person(browser, watch, "kim")
@@ -327,11 +320,9 @@ async def test_an_editor_exports_and_imports_articles(hub_url: str, browser: Bro
 
 
 async def test_an_editor_drafts_an_article_for_questions_the_bot_could_not_answer(
-    hub_url: str, browser: Browser, tmp_path: Path
+    hub_url: str, browser: Browser, shots: Path
 ) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
     unanswered = ["우주 정거장 견학 신청은 어떻게 하나요?", "우주 정거장 견학 예약 방법 알려주세요"]
     async with aiohttp.ClientSession() as http:
         for number, text in enumerate(unanswered):

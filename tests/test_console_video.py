@@ -10,7 +10,6 @@ $DASAN_BROWSER_SHOTS when set (else the test's tmp_path).
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from sign_video import signalling
-from tests.browsers import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, PageWatch, console_login, serving
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS, PageWatch, console_login, serving
 from tests.conftest import DEMO_PASSWORD
 from tests.video_pages import Page as PeerPage
 
@@ -173,10 +172,9 @@ async def _local_track_enabled(page: Page, kind: str) -> bool:
 
 
 async def test_an_interpreter_takes_a_video_call_in_the_console(
-    video_hub: str, camera_browser: Browser, http: aiohttp.ClientSession, tmp_path: Path
+    video_hub: str, camera_browser: Browser, http: aiohttp.ClientSession, shots: Path
 ) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     context, console = await _interpreter(camera_browser, watch, video_hub, "choi")
 
     async with calling(http, video_hub, consent=False) as citizen:
@@ -243,10 +241,9 @@ async def test_an_interpreter_takes_a_video_call_in_the_console(
 
 
 async def test_the_citizen_hangs_up_and_a_supervisor_plays_the_recording(
-    video_hub: str, camera_browser: Browser, http: aiohttp.ClientSession, tmp_path: Path
+    video_hub: str, camera_browser: Browser, http: aiohttp.ClientSession, shots: Path
 ) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
     context, console = await _interpreter(camera_browser, watch, video_hub, "choi")
 
     async with calling(http, video_hub, consent=True) as citizen:
@@ -345,11 +342,9 @@ async def test_a_deaf_citizen_and_an_interpreter_sign_chat_and_the_call_is_resol
     video_hub: str,
     camera_browser: Browser,
     http: aiohttp.ClientSession,
-    tmp_path: Path,  # noqa: F811
+    shots: Path,
 ) -> None:
     watch = PageWatch()
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
     console_context, console = await _interpreter(camera_browser, watch, video_hub, "choi")
     citizen = await _citizen_page(camera_browser, watch, video_hub)
 
