@@ -1,0 +1,1 @@
+"""The report's figures, derived from the stored events (docs/reports.md)."""
