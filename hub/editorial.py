@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.phone_directory import PhoneDirectory
 from model import AGENT_LANGUAGE, Agent, Article, ArticleState
@@ -65,11 +67,15 @@ class Editorial:
         """A new article as a draft (agents too may propose one)."""
         self._check(content)
         article_id = article_id or f"kb-{secrets.token_hex(5)}"
-        async with self._store.write() as session:
-            if await articles.entry(session, article_id) is not None:
-                raise conflict(f"An article with the id {article_id!r} already exists.")
-            await articles.create(session, article_id, content, author.username, utcnow())
-            return await self._entry(session, article_id)
+        taken = conflict(f"An article with the id {article_id!r} already exists.")
+        try:
+            async with self._store.write() as session:
+                if await articles.entry(session, article_id) is not None:
+                    raise taken
+                await articles.create(session, article_id, content, author.username, utcnow())
+                return await self._entry(session, article_id)
+        except IntegrityError:  # another editor created it in between
+            raise taken from None
 
     async def edit(
         self,

@@ -95,7 +95,7 @@ async def import_published(session: AsyncSession, articles: list[Article], actor
         content = ArticleContent.of(variants)
         if article_id not in known:
             # A new article (the demo, a first import): written in one go, no reads.
-            session.add_all(_first_published(article_id, content, actor, now))
+            session.add_all(_first_revision(article_id, content, actor, now, ArticleAction.IMPORTED, published=True))
             continue
         current = await entry(session, article_id)
         assert current is not None
@@ -120,26 +120,31 @@ async def _known_ids(session: AsyncSession, ids: list[str]) -> set[str]:
     return known
 
 
-def _first_published(article_id: str, content: ArticleContent, actor: str, now: datetime) -> list[object]:
-    """The rows of a new article whose first revision is published at once."""
-    return [
+def _first_revision(
+    article_id: str, content: ArticleContent, author: str, now: datetime, action: ArticleAction, published: bool
+) -> list[object]:
+    """The rows of a new article: its entry, first revision and history line; when
+    `published`, also what citizens and the bot read of it."""
+    rows: list[object] = [
         ArticleEntryRow(
             id=article_id,
-            state=ArticleState.PUBLISHED.value,
+            state=(ArticleState.PUBLISHED if published else ArticleState.DRAFT).value,
             category=content.category,
             title=content.title,
             outdated=content.outdated,
             head=1,
-            published=1,
-            created_by=actor,
+            published=1 if published else None,
+            created_by=author,
             created_at=now,
             updated_at=now,
         ),
-        ArticleRevisionRow(article_id=article_id, number=1, content=content.to_json(), author=actor, created_at=now),
-        ArticleEventRow(article_id=article_id, revision=1, action=ArticleAction.IMPORTED.value, actor=actor, at=now),
-        ArticleChangeRow(article_id=article_id, changed_at=now),
-        *(_published_row(item, 1, now) for item in content.articles(article_id)),
+        ArticleRevisionRow(article_id=article_id, number=1, content=content.to_json(), author=author, created_at=now),
+        ArticleEventRow(article_id=article_id, revision=1, action=action.value, actor=author, at=now),
     ]
+    if published:
+        rows.append(ArticleChangeRow(article_id=article_id, changed_at=now))
+        rows.extend(_published_row(item, 1, now) for item in content.articles(article_id))
+    return rows
 
 
 def _published_row(item: Article, revision: int, now: datetime) -> ArticleRow:
@@ -227,34 +232,10 @@ async def entries(
     return found
 
 
-async def create(
-    session: AsyncSession,
-    article_id: str,
-    content: ArticleContent,
-    author: str,
-    now: datetime,
-    action: ArticleAction = ArticleAction.CREATED,
-) -> None:
+async def create(session: AsyncSession, article_id: str, content: ArticleContent, author: str, now: datetime) -> None:
     """A new article whose first revision is a draft."""
-    session.add(
-        ArticleEntryRow(
-            id=article_id,
-            state=ArticleState.DRAFT.value,
-            category=content.category,
-            title=content.title,
-            outdated=content.outdated,
-            head=1,
-            published=None,
-            created_by=author,
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    session.add_all(_first_revision(article_id, content, author, now, ArticleAction.CREATED, published=False))
     await session.flush()
-    session.add(
-        ArticleRevisionRow(article_id=article_id, number=1, content=content.to_json(), author=author, created_at=now)
-    )
-    await record(session, article_id, 1, action, author, now)
 
 
 async def write_revision(

@@ -114,6 +114,8 @@ async def test_agents_propose_drafts_but_do_not_edit_review_or_publish(client: T
     kim, han = await as_user(client, "kim"), await as_user(client, "han")
     entry = await call(client, "POST", "/api/v1/kb/entries", kim, 201, json=DOG_PARK)
     assert entry["created_by"] == "kim"
+    taken = await call(client, "POST", "/api/v1/kb/entries", kim, 409, json={**DOG_PARK, "id": entry["id"]})
+    assert entry["id"] in taken["error"]["message"]
     for method, path in (
         ("GET", "/api/v1/kb/entries"),
         ("GET", f"/api/v1/kb/entries/{entry['id']}"),

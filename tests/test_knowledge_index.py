@@ -5,7 +5,6 @@ articles only on their days in Seoul, withdrawn articles gone."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
@@ -17,43 +16,9 @@ from chatbot.evaluation.questions import read_questions
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.knowledge.files import demo_articles
 from chatbot.knowledge.index import BM25Index, Hit
+from chatbot.knowledge.memory import MemoryArticles
 from chatbot.knowledge.tokenizer import Analyser, SearchTokenizer
 from model import Article
-
-
-class PublishedArticles:
-    """An in-memory `ArticleSource`: the published variants, and each publish or withdrawal
-    in order (a change's mark is its position + 1)."""
-
-    def __init__(self, articles: Sequence[Article] = ()) -> None:
-        self._variants = {(article.id, article.language): article for article in articles}
-        self._changes: list[str] = []
-
-    async def all_articles(self) -> list[Article]:
-        return sorted(self._variants.values(), key=lambda article: (article.id, article.language))
-
-    async def articles(self, ids: Sequence[str]) -> list[Article]:
-        wanted = set(ids)
-        return [article for article in await self.all_articles() if article.id in wanted]
-
-    async def changes_since(self, mark: int) -> tuple[int, list[str]]:
-        return len(self._changes), sorted(set(self._changes[mark:]))
-
-    async def article(self, article_id: str, language: str) -> Article | None:
-        return self._variants.get((article_id, language))
-
-    async def languages(self, article_id: str) -> list[str]:
-        return sorted(language for found, language in self._variants if found == article_id)
-
-    async def upsert(self, articles: list[Article], now: datetime) -> int:
-        self._variants.update({(article.id, article.language): article for article in articles})
-        self._changes.extend(article.id for article in articles)
-        return len(articles)
-
-    def withdraw(self, article_id: str) -> None:
-        """Archive an article: every language's variant leaves."""
-        self._variants = {key: article for key, article in self._variants.items() if key[0] != article_id}
-        self._changes.append(article_id)
 
 
 class ReadingAnalyser:
@@ -146,7 +111,7 @@ def test_changing_articles_one_at_a_time_finds_what_a_fresh_build_finds(
 async def test_a_published_change_is_searchable_after_refresh_without_rebuilding_the_others(
     tokenizer: SearchTokenizer,
 ) -> None:
-    source = PublishedArticles(demo_articles())
+    source = MemoryArticles(demo_articles())
     reading = ReadingTokenizer()
     knowledge = KnowledgeBase(source, reading, recheck_seconds=3600)
     [before] = await knowledge.search("따릉이 정비소 위치", "ko", 1)
@@ -172,7 +137,7 @@ async def test_a_published_change_is_searchable_after_refresh_without_rebuilding
 
 
 async def test_many_articles_published_at_once_are_searchable(tokenizer: SearchTokenizer) -> None:
-    knowledge = KnowledgeBase(PublishedArticles(demo_articles()), tokenizer, recheck_seconds=3600)
+    knowledge = KnowledgeBase(MemoryArticles(demo_articles()), tokenizer, recheck_seconds=3600)
     await knowledge.search("여권", "ko")
     festivals = [
         Article(
@@ -196,7 +161,7 @@ async def test_a_seasonal_article_answers_from_its_first_to_its_last_day_in_seou
     always = Article("water-901", "water", "계량기 교체 안내", "계량기 교체는 수도사업소에서 합니다.", ("계량기",))
     # 23:59:59 on 30 November in Seoul (14:59:59 UTC: still 30 November in UTC too).
     clock = Clock(datetime(2026, 11, 30, 14, 59, 59, tzinfo=timezone.utc))
-    knowledge = KnowledgeBase(PublishedArticles([winter, always]), tokenizer, clock=clock)
+    knowledge = KnowledgeBase(MemoryArticles([winter, always]), tokenizer, clock=clock)
 
     async def found() -> list[str]:
         return [hit.article.id for hit in await knowledge.search("계량기 동파 신고", "ko")]
@@ -211,7 +176,7 @@ async def test_a_seasonal_article_answers_from_its_first_to_its_last_day_in_seou
 
 
 async def test_a_withdrawn_article_disappears_in_every_language(tokenizer: SearchTokenizer) -> None:
-    source = PublishedArticles(demo_articles())
+    source = MemoryArticles(demo_articles())
     knowledge = KnowledgeBase(source, tokenizer, recheck_seconds=3600)
     assert (await knowledge.search("여권 분실", "ko", 1))[0].article.id == "district-003"
     assert (await knowledge.search("I lost my passport", "en", 1))[0].article.id == "district-003"

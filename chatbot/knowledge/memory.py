@@ -47,3 +47,8 @@ class MemoryArticles:
             self._variants[article.id][article.language] = article
         self._changes.extend(article.id for article in articles)
         return len(articles)
+
+    def withdraw(self, article_id: str) -> None:
+        """Archive an article: every language's variant leaves."""
+        self._variants.pop(article_id, None)
+        self._changes.append(article_id)
