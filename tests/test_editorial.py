@@ -255,6 +255,13 @@ async def test_export_then_import_round_trips_every_published_variant(client: Te
 
     imported = await call(client, "POST", "/api/v1/kb/import", admin, params={"format": "xlsx"}, data=exported)
     assert imported["imported"] == len(demo_articles())
+
+    # A city's knowledge base is far larger than an ordinary request body may be.
+    many = [Article(f"bulk-{n:04}", "city", f"안내 {n}", "본문 " * 80, (), "ko") for n in range(1500)]
+    big = write_articles(many, FileFormat.JSONL)
+    assert len(big) > 1024 * 1024
+    imported = await call(client, "POST", "/api/v1/kb/import", admin, params={"format": "jsonl"}, data=big)
+    assert imported["imported"] == 1500
     after = await call(client, "GET", "/api/v1/kb/articles/district-002", admin, params={"lang": "vi"})
     assert after == before
     history = (await call(client, "GET", "/api/v1/kb/entries/district-002/history", admin))["events"]
