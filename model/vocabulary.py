@@ -158,6 +158,11 @@ class EventType(StrEnum):
     """The citizen asked for a sign-language video call from this conversation."""
     AGENT_LOST = "agent_lost"
     """The agent's side of a call was lost: the conversation went back to the front of its queue."""
+    SURVEY_ASKED = "survey_asked"
+    """The citizen was asked to rate the conversation just resolved."""
+    SURVEY_ANSWERED = "survey_answered"
+    """The citizen's rating: `data.score` 1–5, `data.points` on the report's 100-point scale,
+    `data.comment` when they said why."""
 
 
 class Decider(StrEnum):

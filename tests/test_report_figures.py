@@ -156,3 +156,13 @@ def test_a_bot_answered_contact_is_a_contact_but_not_in_agent_figures() -> None:
     assert figures.answer_rate(rounds) == 1.0
     assert figures.handle_time(rounds) == {"mean": 120.0, "p50": 120.0}
     assert figures.first_contact_resolution(rounds) == 0.0
+
+
+def test_satisfaction_is_the_mean_of_the_rated_rounds_on_the_100_point_scale() -> None:
+    rated = answered("rated", 20, "resolved").then(300, "survey_answered", "citizen", score=5, points=100.0)
+    middling = answered("middling", 20, "resolved").then(300, "survey_answered", "citizen", score=3, points=50.0)
+    silent = answered("silent", 20, "resolved").then(300, "survey_asked", "system")
+    rounds = [*rated.rounds(), *middling.rounds(), *silent.rounds()]
+    assert [r.satisfaction for r in rounds] == [100.0, 50.0, None]
+    assert figures.satisfaction(rounds) == 75.0
+    assert figures.satisfaction(silent.rounds()) is None

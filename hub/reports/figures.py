@@ -116,6 +116,13 @@ def repeat_contact_rate(rounds: Sequence[Round], within: timedelta = timedelta(d
     return share(repeated, closed)
 
 
+def satisfaction(rounds: Sequence[Round]) -> float | None:
+    """The mean rating on the report's 100-point scale over the rounds the citizen rated;
+    None when nobody rated."""
+    rated = [r.satisfaction for r in rounds if r.satisfaction is not None]
+    return sum(rated) / len(rated) if rated else None
+
+
 def contacts_by(rounds: Sequence[Round], key: Callable[[Round], str | None]) -> dict[str, int]:
     """Rounds counted by a field (channel, category, language, queue…); none as `unknown`."""
     return dict(Counter(key(r) or "unknown" for r in rounds))

@@ -50,6 +50,8 @@ class Round:
     flags: int = 0
     agents: tuple[str, ...] = field(default=())
     """Every agent who accepted it, in order (a transfer adds one)."""
+    satisfaction: float | None = None
+    """The citizen's rating of the round on the report's 100-point scale, when they gave one."""
 
     @property
     def waited_for_agent(self) -> bool:
@@ -127,6 +129,8 @@ def _applied(current: Round, kind: str, event: Event) -> Round:
         return replace(current, flags=current.flags + 1)
     if kind == EventType.ABANDONED:
         return replace(current, abandoned=True)
+    if kind == EventType.SURVEY_ANSWERED and data.get("points") is not None:
+        return replace(current, satisfaction=float(data["points"]))
     if kind == EventType.RESOLVED:
         disposition = data.get("disposition")
         return replace(
