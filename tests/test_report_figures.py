@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hub.reports import figures
-from hub.reports.rounds import Round, rounds_of
+from model.rounds import Round, rounds_of
 from model import Event
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
-from hub.reports.rounds import Round
+from model.rounds import Round
 from model import Category, Disposition
 from store.stats import percentile
 

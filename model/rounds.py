@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from model import Event, EventType
+from model.records import Event
+from model.vocabulary import EventType
 
 AGENT_ACTOR = "agent:"
 """Events an agent caused name them `agent:<username>`."""
