@@ -2,14 +2,17 @@
 each reopen, so that a reopen never erases the first round's wait and outcome.
 
 Every figure of docs/reports.md is a formula over rounds (`hub.reports.figures`); rounds
-are derived from the stored events alone.
+are derived from the stored events alone. A round reads of each event its type, actor, time
+and at most one value of its data (`VALUE_KEYS`), so that the store can read a month of
+events as narrow rows (`store.reports`) and build exactly the rounds `rounds_of` builds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from model.records import Event
 from model.vocabulary import EventType
@@ -17,8 +20,34 @@ from model.vocabulary import EventType
 AGENT_ACTOR = "agent:"
 """Events an agent caused name them `agent:<username>`."""
 
+VALUE_KEYS: dict[str, str] = {
+    EventType.CREATED: "channel",
+    EventType.LANGUAGE_SET: "language",
+    EventType.CATEGORY_SET: "category",
+    EventType.QUEUED: "queue",
+    EventType.ACCEPTED: "agent",
+    EventType.RESOLVED: "disposition",
+    EventType.SURVEY_ANSWERED: "points",
+}
+"""The one value of its data each event gives its round."""
 
-@dataclass(frozen=True)
+ROUND_EVENTS: frozenset[str] = frozenset(VALUE_KEYS) | {
+    EventType.BOT_ANSWERED,
+    EventType.HANDED_OFF,
+    EventType.FIRST_RESPONSE,
+    EventType.TRANSFERRED,
+    EventType.DECLINED,
+    EventType.FLAGGED,
+    EventType.ABANDONED,
+    EventType.REOPENED,
+}
+"""Every event type a round reads; the others (offers, priorities…) change no figure."""
+
+Step = tuple[str, str, datetime, Any]
+"""An event as a round reads it: type, actor, time, its `VALUE_KEYS` value (or None)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Round:
     """One contact: a conversation from its creation (round 0) or a reopen to its resolution."""
 
@@ -74,73 +103,86 @@ class Round:
         return max(0.0, (self.resolved_at - self.answered_at).total_seconds())
 
 
+def step_of(event: Event) -> Step:
+    """What a round reads of one event."""
+    key = VALUE_KEYS.get(event.type)
+    return event.type, event.actor, event.at, event.data.get(key) if key else None
+
+
 def rounds_of(conversation_id: str, contact_id: str | None, events: Iterable[Event]) -> list[Round]:
     """The conversation's rounds from its events in the order they were stored."""
+    return rounds_from_steps(conversation_id, contact_id, map(step_of, events))
+
+
+def rounds_from_steps(conversation_id: str, contact_id: str | None, steps: Iterable[Step]) -> list[Round]:
+    """The conversation's rounds from its events read as steps, in the order they were stored."""
     rounds: list[Round] = []
-    current: Round | None = None
-    for event in events:
-        kind, data = event.type, event.data
+    current: _Builder | None = None
+    for kind, actor, at, value in steps:
         if kind == EventType.CREATED:
-            current = Round(conversation_id, 0, contact_id, str(data.get("channel", "")), event.at)
-            rounds.append(current)
-            continue
-        if current is None:
+            current = _Builder(conversation_id, 0, contact_id, str(value or ""), at)
+        elif current is None:
             continue  # events before the creation cannot happen; a partial export may start later
-        if kind == EventType.REOPENED:
+        elif kind == EventType.REOPENED:
+            rounds.append(current.round())
             # The citizen came back: a new contact, in the language and category already known.
-            current = Round(
-                conversation_id,
-                current.number + 1,
-                contact_id,
-                current.channel,
-                event.at,
-                language=current.language,
-                category=current.category,
-            )
-            rounds.append(current)
-            continue
-        current = _applied(current, kind, event)
-        rounds[-1] = current
+            current = _Builder(conversation_id, current.number + 1, contact_id, current.channel, at)
+            current.language, current.category = rounds[-1].language, rounds[-1].category
+        else:
+            current.apply(kind, actor, at, value)
+    if current is not None:
+        rounds.append(current.round())
     return rounds
 
 
-def _applied(current: Round, kind: str, event: Event) -> Round:
-    data = event.data
-    if kind == EventType.LANGUAGE_SET and data.get("language"):
-        return replace(current, language=str(data["language"]))
-    if kind == EventType.CATEGORY_SET and data.get("category"):
-        return replace(current, category=str(data["category"]))
-    if kind == EventType.BOT_ANSWERED:
-        return replace(current, bot_answers=current.bot_answers + 1)
-    if kind == EventType.HANDED_OFF:
-        return replace(current, handed_off=True)
-    if kind == EventType.QUEUED and current.queued_at is None:
-        return replace(current, queued_at=event.at, queue=data.get("queue"))
-    if kind == EventType.ACCEPTED:
-        agent = str(data.get("agent") or _agent(event.actor) or "")
-        first = current.answered_at or event.at
-        return replace(current, answered_at=first, agents=(*current.agents, agent))
-    if kind == EventType.FIRST_RESPONSE and current.first_response_at is None:
-        return replace(current, first_response_at=event.at)
-    if kind == EventType.TRANSFERRED:
-        return replace(current, transfers=current.transfers + 1)
-    if kind == EventType.DECLINED:
-        return replace(current, declines=current.declines + 1)
-    if kind == EventType.FLAGGED:
-        return replace(current, flags=current.flags + 1)
-    if kind == EventType.ABANDONED:
-        return replace(current, abandoned=True)
-    if kind == EventType.SURVEY_ANSWERED and data.get("points") is not None:
-        return replace(current, satisfaction=float(data["points"]))
-    if kind == EventType.RESOLVED:
-        disposition = data.get("disposition")
-        return replace(
-            current,
-            resolved_at=event.at,
-            disposition=disposition,
-            agent=_agent(event.actor) if disposition else None,
+class _Builder:
+    """A round while its events are read (a month holds millions: no copy per event)."""
+
+    __slots__ = tuple(Round.__dataclass_fields__)
+
+    def __init__(self, conversation_id: str, number: int, contact_id: str | None, channel: str, at: datetime) -> None:
+        for name, spec in Round.__dataclass_fields__.items():
+            setattr(self, name, spec.default if spec.default_factory is MISSING else spec.default_factory())
+        self.conversation_id, self.number, self.contact_id, self.channel, self.opened_at = (
+            conversation_id,
+            number,
+            contact_id,
+            channel,
+            at,
         )
-    return current
+
+    def apply(self, kind: str, actor: str, at: datetime, value: Any) -> None:
+        if kind == EventType.LANGUAGE_SET and value:
+            self.language = str(value)
+        elif kind == EventType.CATEGORY_SET and value:
+            self.category = str(value)
+        elif kind == EventType.BOT_ANSWERED:
+            self.bot_answers += 1
+        elif kind == EventType.HANDED_OFF:
+            self.handed_off = True
+        elif kind == EventType.QUEUED and self.queued_at is None:
+            self.queued_at, self.queue = at, value
+        elif kind == EventType.ACCEPTED:
+            self.answered_at = self.answered_at or at
+            self.agents = (*self.agents, str(value or _agent(actor) or ""))
+        elif kind == EventType.FIRST_RESPONSE and self.first_response_at is None:
+            self.first_response_at = at
+        elif kind == EventType.TRANSFERRED:
+            self.transfers += 1
+        elif kind == EventType.DECLINED:
+            self.declines += 1
+        elif kind == EventType.FLAGGED:
+            self.flags += 1
+        elif kind == EventType.ABANDONED:
+            self.abandoned = True
+        elif kind == EventType.SURVEY_ANSWERED and value is not None:
+            self.satisfaction = float(value)
+        elif kind == EventType.RESOLVED:
+            self.resolved_at, self.disposition = at, value or None
+            self.agent = _agent(actor) if value else None
+
+    def round(self) -> Round:
+        return Round(**{name: getattr(self, name) for name in Round.__dataclass_fields__})
 
 
 def _agent(actor: str) -> str | None:
