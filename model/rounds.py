@@ -10,7 +10,7 @@ events as narrow rows (`store.reports`) and build exactly the rounds `rounds_of`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import MISSING, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,42 @@ class Round:
         return max(0.0, (self.resolved_at - self.answered_at).total_seconds())
 
 
+# Plain strings for the loop below: a month's millions of comparisons with enum members cost seconds.
+(
+    _CREATED,
+    _REOPENED,
+    _LANGUAGE_SET,
+    _CATEGORY_SET,
+    _BOT_ANSWERED,
+    _HANDED_OFF,
+    _QUEUED,
+    _ACCEPTED,
+    _FIRST_RESPONSE,
+    _TRANSFERRED,
+    _DECLINED,
+    _FLAGGED,
+    _ABANDONED,
+    _SURVEY_ANSWERED,
+    _RESOLVED,
+) = (
+    EventType.CREATED.value,
+    EventType.REOPENED.value,
+    EventType.LANGUAGE_SET.value,
+    EventType.CATEGORY_SET.value,
+    EventType.BOT_ANSWERED.value,
+    EventType.HANDED_OFF.value,
+    EventType.QUEUED.value,
+    EventType.ACCEPTED.value,
+    EventType.FIRST_RESPONSE.value,
+    EventType.TRANSFERRED.value,
+    EventType.DECLINED.value,
+    EventType.FLAGGED.value,
+    EventType.ABANDONED.value,
+    EventType.SURVEY_ANSWERED.value,
+    EventType.RESOLVED.value,
+)
+
+
 def step_of(event: Event) -> Step:
     """What a round reads of one event."""
     key = VALUE_KEYS.get(event.type)
@@ -119,11 +155,11 @@ def rounds_from_steps(conversation_id: str, contact_id: str | None, steps: Itera
     rounds: list[Round] = []
     current: _Builder | None = None
     for kind, actor, at, value in steps:
-        if kind == EventType.CREATED:
+        if kind == _CREATED:
             current = _Builder(conversation_id, 0, contact_id, str(value or ""), at)
         elif current is None:
             continue  # events before the creation cannot happen; a partial export may start later
-        elif kind == EventType.REOPENED:
+        elif kind == _REOPENED:
             rounds.append(current.round())
             # The citizen came back: a new contact, in the language and category already known.
             current = _Builder(conversation_id, current.number + 1, contact_id, current.channel, at)
@@ -141,48 +177,77 @@ class _Builder:
     __slots__ = tuple(Round.__dataclass_fields__)
 
     def __init__(self, conversation_id: str, number: int, contact_id: str | None, channel: str, at: datetime) -> None:
-        for name, spec in Round.__dataclass_fields__.items():
-            setattr(self, name, spec.default if spec.default_factory is MISSING else spec.default_factory())
-        self.conversation_id, self.number, self.contact_id, self.channel, self.opened_at = (
-            conversation_id,
-            number,
-            contact_id,
-            channel,
-            at,
-        )
+        self.conversation_id, self.number, self.contact_id = conversation_id, number, contact_id
+        self.channel, self.opened_at = channel, at
+        self.language: str | None = None
+        self.category: str | None = None
+        self.queue: str | None = None
+        self.queued_at: datetime | None = None
+        self.answered_at: datetime | None = None
+        self.first_response_at: datetime | None = None
+        self.resolved_at: datetime | None = None
+        self.disposition: str | None = None
+        self.agent: str | None = None
+        self.abandoned = self.handed_off = False
+        self.bot_answers = self.transfers = self.declines = self.flags = 0
+        self.agents: tuple[str, ...] = ()
+        self.satisfaction: float | None = None
 
     def apply(self, kind: str, actor: str, at: datetime, value: Any) -> None:
-        if kind == EventType.LANGUAGE_SET and value:
+        if kind == _LANGUAGE_SET and value:
             self.language = str(value)
-        elif kind == EventType.CATEGORY_SET and value:
+        elif kind == _CATEGORY_SET and value:
             self.category = str(value)
-        elif kind == EventType.BOT_ANSWERED:
+        elif kind == _BOT_ANSWERED:
             self.bot_answers += 1
-        elif kind == EventType.HANDED_OFF:
+        elif kind == _HANDED_OFF:
             self.handed_off = True
-        elif kind == EventType.QUEUED and self.queued_at is None:
+        elif kind == _QUEUED and self.queued_at is None:
             self.queued_at, self.queue = at, value
-        elif kind == EventType.ACCEPTED:
+        elif kind == _ACCEPTED:
             self.answered_at = self.answered_at or at
             self.agents = (*self.agents, str(value or _agent(actor) or ""))
-        elif kind == EventType.FIRST_RESPONSE and self.first_response_at is None:
+        elif kind == _FIRST_RESPONSE and self.first_response_at is None:
             self.first_response_at = at
-        elif kind == EventType.TRANSFERRED:
+        elif kind == _TRANSFERRED:
             self.transfers += 1
-        elif kind == EventType.DECLINED:
+        elif kind == _DECLINED:
             self.declines += 1
-        elif kind == EventType.FLAGGED:
+        elif kind == _FLAGGED:
             self.flags += 1
-        elif kind == EventType.ABANDONED:
+        elif kind == _ABANDONED:
             self.abandoned = True
-        elif kind == EventType.SURVEY_ANSWERED and value is not None:
+        elif kind == _SURVEY_ANSWERED and value is not None:
             self.satisfaction = float(value)
-        elif kind == EventType.RESOLVED:
+        elif kind == _RESOLVED:
             self.resolved_at, self.disposition = at, value or None
             self.agent = _agent(actor) if value else None
 
     def round(self) -> Round:
-        return Round(**{name: getattr(self, name) for name in Round.__dataclass_fields__})
+        return Round(
+            self.conversation_id,
+            self.number,
+            self.contact_id,
+            self.channel,
+            self.opened_at,
+            self.language,
+            self.category,
+            self.queue,
+            self.queued_at,
+            self.answered_at,
+            self.first_response_at,
+            self.resolved_at,
+            self.disposition,
+            self.agent,
+            self.abandoned,
+            self.bot_answers,
+            self.handed_off,
+            self.transfers,
+            self.declines,
+            self.flags,
+            self.agents,
+            self.satisfaction,
+        )
 
 
 def _agent(actor: str) -> str | None:

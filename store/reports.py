@@ -1,31 +1,32 @@
 """The rounds (contacts) of a period, read from the stored events: the one source of every
 report figure (docs/reports.md).
 
-A month holds hundreds of thousands of conversations and millions of events, so the events
-are read as narrow rows (type, actor, time and the one value of their data a round needs,
-extracted by the database) for a few thousand conversations at a time, in the order they
-were stored, and turned into rounds by `model.rounds.rounds_from_steps`, the same code that
-reads whole `Event`s.
+A month holds hundreds of thousands of conversations and millions of events. The database
+writes each conversation's events, in the order they were stored, as one line of text (type,
+actor, time and the one value of its data a round reads, `model.rounds.VALUE_KEYS`), and
+`model.rounds.rounds_from_steps` turns the line into rounds: one row per conversation
+travels, and the rounds are built by the same code that reads whole `Event`s.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
-from operator import itemgetter
 
-from sqlalchemy import ColumnElement, case, select, union
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from model.rounds import ROUND_EVENTS, VALUE_KEYS, Round, Step, rounds_from_steps
 from model.vocabulary import EventType
-from store.tables import ConversationRow, EventRow
+from store.tables import UtcDateTime
 
-CONVERSATIONS_PER_READ = 2_000
-"""Conversations whose events are read in one query: few round trips, bounded memory."""
+ROWS_PER_FETCH = 2_000
+"""Conversations fetched at a time from the streamed result: bounded memory, few round trips."""
+
+_FIELD, _STEP = "\x1f", "\x1e"
+"""ASCII's unit and record separators: no type, actor, time or value holds them."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class RoundFilter:
     def admits(self, r: Round) -> bool:
         """Whether the round passes every field that is set."""
         return (
-            (self.language is None or r.language == self.language)
+            (self.channel is None or r.channel == self.channel)
+            and (self.language is None or r.language == self.language)
             and (self.category is None or r.category == self.category)
             and (self.queue is None or r.queue == self.queue)
             and (self.agents is None or r.agent in self.agents or not self.agents.isdisjoint(r.agents))
@@ -54,53 +56,59 @@ async def rounds_between(
 ) -> list[Round]:
     """The rounds opened in [start, end) (a creation or a reopen in it), ordered by opening."""
     where = where or RoundFilter()
-    found = [r async for r in _rounds(session, start, end, where.channel) if start <= r.opened_at < end]
-    found = [r for r in found if where.admits(r)]
+    found = [r async for r in _rounds(session, start, end) if where.admits(r)]
     found.sort(key=lambda r: r.opened_at)
     return found
 
 
-async def _rounds(session: AsyncSession, start: datetime, end: datetime, channel: str | None) -> AsyncIterator[Round]:
-    conversations = await _conversations_opened(session, start, end, channel)
-    for first in range(0, len(conversations), CONVERSATIONS_PER_READ):
-        chunk = dict(conversations[first : first + CONVERSATIONS_PER_READ])
-        rows = await session.execute(
-            select(EventRow.conversation_id, EventRow.type, EventRow.actor, EventRow.at, _VALUE)
-            .where(EventRow.conversation_id.in_(chunk), EventRow.type.in_(ROUND_EVENTS))
-            .order_by(EventRow.conversation_id, EventRow.id)
-        )
-        for conversation_id, steps in groupby(rows, key=itemgetter(0)):
-            for r in rounds_from_steps(conversation_id, chunk[conversation_id], map(_step, steps)):
-                yield r
+async def _rounds(session: AsyncSession, start: datetime, end: datetime) -> AsyncIterator[Round]:
+    query = _QUERIES[session.bind.dialect.name]
+    result = await session.stream(query.execution_options(yield_per=ROWS_PER_FETCH), {"start": start, "end": end})
+    async for rows in result.partitions():
+        for conversation_id, contact_id, line in rows:
+            for r in rounds_from_steps(conversation_id, contact_id, _steps(line or "")):
+                if start <= r.opened_at < end:
+                    yield r
 
 
-async def _conversations_opened(
-    session: AsyncSession, start: datetime, end: datetime, channel: str | None
-) -> Sequence[tuple[str, str]]:
-    """(id, contact id) of the conversations created in the range or reopened in it."""
-    reopened = select(EventRow.conversation_id).where(
-        EventRow.type == EventType.REOPENED.value, EventRow.at >= start, EventRow.at < end
+def _steps(line: str) -> Iterator[Step]:
+    for step in line.split(_STEP):
+        kind, actor, at, value = step.split(_FIELD)
+        # A month repeats a few dozen distinct values (channels, queues, usernames) a million times.
+        yield kind, actor, datetime.fromisoformat(at), sys.intern(value) if value else None
+
+
+def _query(json_value: str, utc_text: str, ordered_concat: str) -> TextClause:
+    """The conversations created in the range or reopened in it, each with its events as one
+    line. The three dialect-specific pieces: a JSON value as text, a time as UTC text, and a
+    concatenation in event order."""
+    value = " ".join(f"WHEN '{kind}' THEN {json_value.format(key=key)}" for kind, key in VALUE_KEYS.items())
+    types = ", ".join(f"'{kind}'" for kind in sorted(ROUND_EVENTS))
+    step = f"e.type || '{_FIELD}' || e.actor || '{_FIELD}' || {utc_text} || '{_FIELD}' || coalesce(CASE e.type {value} END, '')"
+    line = ordered_concat.format(
+        step=step, separator=f"'{_STEP}'", where=f"e.conversation_id = c.id AND e.type IN ({types})"
     )
-    created = select(ConversationRow.id).where(ConversationRow.created_at >= start, ConversationRow.created_at < end)
-    ids = union(created, reopened).subquery()
-    query = select(ConversationRow.id, ConversationRow.contact_id).join(ids, ids.c[0] == ConversationRow.id)
-    if channel is not None:
-        query = query.where(ConversationRow.channel == channel)
-    return [(conversation_id, contact_id) for conversation_id, contact_id in await session.execute(query)]
+    sql = f"""
+        SELECT c.id, c.contact_id, ({line}) FROM conversations c
+        WHERE c.created_at >= :start AND c.created_at < :end
+        UNION ALL
+        SELECT c.id, c.contact_id, ({line}) FROM conversations c
+        WHERE c.created_at < :start AND c.id IN (
+            SELECT r.conversation_id FROM events r
+            WHERE r.type = '{EventType.REOPENED.value}' AND r.at >= :start AND r.at < :end)
+    """
+    return text(sql).bindparams(bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime()))
 
 
-def _value_column() -> ColumnElement[str]:
-    """The database extracts each event's one value (`VALUE_KEYS`), so no row's JSON is parsed here."""
-    return case(
-        *((EventRow.type == kind, EventRow.data[key].as_string()) for kind, key in VALUE_KEYS.items()),
-        else_=None,
-    ).label("value")
-
-
-_VALUE = _value_column()
-
-
-def _step(row: tuple[str, str, str, datetime, str | None]) -> Step:
-    _, kind, actor, at, value = row
-    # A month repeats a few dozen distinct values (channels, queues, usernames) a million times.
-    return kind, actor, at, sys.intern(value) if isinstance(value, str) else value
+_QUERIES = {
+    "sqlite": _query(
+        json_value="json_extract(e.data, '$.{key}')",
+        utc_text="e.at || '+00:00'",  # stored as UTC text without its zone
+        ordered_concat="SELECT group_concat(step, {separator}) FROM (SELECT {step} AS step FROM events e WHERE {where} ORDER BY e.id)",
+    ),
+    "postgresql": _query(
+        json_value="(e.data ->> '{key}')",
+        utc_text="to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US\"+00:00\"')",
+        ordered_concat="SELECT string_agg({step}, {separator} ORDER BY e.id) FROM events e WHERE {where}",
+    ),
+}

@@ -122,7 +122,7 @@ async def test_the_period_holds_the_rounds_opened_in_it_exactly_as_rounds_of_rea
 async def test_filters_select_rounds_by_channel_category_queue_and_agents(
     month: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store.reports, "CONVERSATIONS_PER_READ", 1)  # every conversation its own read
+    monkeypatch.setattr(store.reports, "ROWS_PER_FETCH", 1)  # every conversation its own fetch
     start, end = DAY - timedelta(days=1), DAY + timedelta(days=2)
     async with month.read() as session:
         everything = await rounds_between(session, start, end)
