@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench bench-bot bench-video bot-eval-builtin browser clean
+.PHONY: run test test-fast bench bench-bot bench-video bench-report bot-eval-builtin browser clean
 
 # The Rasa assistant: `make bot` (own Python 3.10 virtualenv, training), `make bot-eval`.
 include chatbot/rasa/rasa.mk
@@ -45,6 +45,11 @@ bench-bot: $(STAMP) bot-model
 # The built-in bot's accuracy per language on the labelled questions (chatbot/evaluation).
 bot-eval-builtin: $(STAMP)
 	$(BIN)/python -m chatbot.evaluation
+
+# The monthly report over 30 days × 19,243 conversations on SQLite and PostgreSQL (PostgreSQL
+# on 127.0.0.1:5432, database dasan_bench recreated); ARGS="--per-day 500" for a quick look.
+bench-report: $(STAMP)
+	$(BIN)/python bench/report.py $(ARGS)
 
 # Pins the hub to the first core and its test peers to the others (Linux, two cores or more).
 bench-video: $(STAMP)

@@ -18,6 +18,7 @@ from model.records import (
     Reply,
     iso,
 )
+from model.teams import Member, Part, Team
 from model.vocabulary import (
     AGENT_LANGUAGE,
     CATEGORIES,
@@ -64,8 +65,10 @@ __all__ = [
     "Inbound",
     "IngestResult",
     "Language",
+    "Member",
     "Message",
     "MessageStatus",
+    "Part",
     "TranslationStatus",
     "AGENT_LANGUAGE",
     "CATEGORIES",
@@ -78,6 +81,7 @@ __all__ = [
     "QuickReply",
     "Reply",
     "Role",
+    "Team",
     "SPECIAL_QUEUES",
     "iso",
 ]

@@ -246,20 +246,25 @@ async def list_conversations(
 async def waiting(session: AsyncSession) -> list[Conversation]:
     """Queued conversations in the order they are served (higher priority, then the longest
     waiting), as bare records: no contact details, position or last message, which the
-    dispatcher does not need and would cost three queries each."""
+    dispatcher does not need and would cost three queries each. Locked like `to_change`, since
+    the dispatcher changes them; one another change holds now is left for the next round
+    (PostgreSQL: an agent taking it from the queue meanwhile is not overwritten by an offer)."""
     rows = await session.scalars(
         select(ConversationRow)
         .where(ConversationRow.state == ConversationState.QUEUED.value)
         .order_by(ConversationRow.priority.desc(), ConversationRow.queued_at.asc())
+        .with_for_update(skip_locked=True)
     )
     return [_bare(row) for row in rows]
 
 
 async def offered(session: AsyncSession) -> list[Conversation]:
-    """Conversations offered to an agent, as bare records (`to_change`): the router says which
-    offers have lapsed."""
+    """Conversations offered to an agent, as bare records locked like `to_change`, skipping one
+    another change holds (an agent accepting it now): the router says which offers have lapsed."""
     rows = await session.scalars(
-        select(ConversationRow).where(ConversationRow.state == ConversationState.OFFERED.value)
+        select(ConversationRow)
+        .where(ConversationRow.state == ConversationState.OFFERED.value)
+        .with_for_update(skip_locked=True)
     )
     return [_bare(row) for row in rows]
 

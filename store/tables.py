@@ -120,7 +120,11 @@ class MessageRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_conversation", "conversation_id", "id"),
+        # A report finds the conversations reopened in its period (store.reports).
+        Index("ix_events_type_at", "type", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
     type: Mapped[str] = mapped_column(String(30))
@@ -280,3 +284,29 @@ class TranslationUsageRow(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
     characters: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TeamRow(Base):
+    """A team of agents (팀), as an administrator named it."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class PartRow(Base):
+    """A part of a team (파트); its name is unique within the team."""
+
+    __tablename__ = "parts"
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_part_team_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class PartMemberRow(Base):
+    """An agent's part: the agent is the key, so an agent is in one part at most."""
+
+    __tablename__ = "part_members"
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)

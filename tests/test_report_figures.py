@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from hub.reports import figures
-from model.rounds import Round, rounds_of
 from model import Event
+from model.rounds import Round, rounds_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from hub.core import Hub
 from model import Channel
 from store.stats import percentile
-from store.tables import ConversationRow
+from store.tables import EventRow
 from tests.conftest import citizen_says, login
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -25,10 +26,14 @@ async def _handed_to_kim(client: TestClient, kim: dict[str, str], sender: str, t
 
 
 async def _set_wait(hub: Hub, conversation_id: str, seconds: float) -> None:
+    """Move the agent's acceptance to `seconds` after the conversation was queued: the figures
+    read the wait from the events."""
     async with hub.store.write() as session:
-        row = await session.get(ConversationRow, conversation_id)
-        assert row is not None and row.queued_at is not None
-        row.answered_at = row.queued_at + timedelta(seconds=seconds)
+        of_conversation = select(EventRow).where(EventRow.conversation_id == conversation_id).order_by(EventRow.id)
+        events = list(await session.scalars(of_conversation))
+        queued = next(e for e in events if e.type == "queued")
+        accepted = next(e for e in events if e.type == "accepted")
+        accepted.at = queued.at + timedelta(seconds=seconds)
 
 
 async def test_summary_figures(client: TestClient, hub: Hub) -> None:
@@ -80,6 +85,31 @@ async def test_summary_figures(client: TestClient, hub: Hub) -> None:
     overview = await (await client.get("/api/v1/supervisor/overview", headers=supervisor)).json()
     assert overview["today"] == {"resolved": 3, "first_contact_resolution": round(2 / 3, 4)}
     assert overview["agents_by_state"]["offline"] >= 5
+
+
+async def test_a_reopened_conversation_keeps_its_first_rounds_wait_and_disposition(
+    client: TestClient, hub: Hub
+) -> None:
+    kim = await login(client, "kim", available=False)
+    supervisor = await login(client, "jung", available=False)
+    first = await _handed_to_kim(client, kim, "again", "버스 분실물 상담사 연결해 주세요")
+    await _set_wait(hub, first, 12)
+    resolved = await client.post(
+        f"/api/v1/conversations/{first}/resolve", json={"disposition": "resolved"}, headers=kim
+    )
+    assert resolved.status == 200
+    # The citizen writes again within the reopen window: the same conversation waits for a person again.
+    again = await citizen_says(client, "again", "버스 분실물 하나 더 여쭤볼게요. 상담사 연결해 주세요")
+    assert again["conversation_id"] == first and again["state"] == "queued"
+
+    today = datetime.now(SEOUL).date().isoformat()
+    response = await client.get("/api/v1/stats/summary", params={"from": today, "to": today}, headers=supervisor)
+    summary = await response.json()
+    # Two contacts: the first one answered after 12 s and resolved, the second one still waiting.
+    assert summary["contacts"] == 2
+    assert summary["dispositions"]["resolved"] == 1 and summary["first_contact_resolution"] == 1.0
+    assert summary["wait_seconds"]["p50"] == 12.0
+    assert summary["answer_rate"] == 1.0 and summary["service_level"] == 1.0
 
 
 async def test_bad_ranges_are_refused(client: TestClient) -> None:

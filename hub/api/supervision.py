@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from hub import supervision
 from hub.api.errors import read_body
 from hub.core import HUB
+from hub.reports.query import ReportQuery, city_days, report_totals
 from model import Role
 from model.clock import utcnow
-from model.errors import invalid, not_found
-from store import agents, queues, stats, translations
+from model.errors import not_found
+from store import agents, queues, translations
 
 routes = web.RouteTableDef()
 
@@ -63,39 +61,13 @@ async def overview(request: web.Request) -> web.Response:
         return web.json_response(await supervision.overview(session, hub.settings.timezone))
 
 
-def _day(request: web.Request, name: str, default: date) -> date:
-    text = request.query.get(name)
-    if text is None:
-        return default
-    try:
-        day: date | None = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    # The calendar's first and last days cannot be bounded as instants (no day before or after).
-    if day is None or not date.min < day < date.max:
-        raise invalid(f"The query parameter '{name}' must be a date like 2018-06-30.", "invalid_field")
-    return day
-
-
-def _days(request: web.Request, zone: ZoneInfo) -> tuple[date, date]:
-    """The ?from=&to= range of city days, today by default."""
-    today = supervision.utcnow().astimezone(zone).date()
-    first, last = _day(request, "from", today), _day(request, "to", today)
-    if last < first:
-        raise invalid("'to' is before 'from'.", "invalid_range")
-    return first, last
-
-
 @routes.get("/api/v1/stats/summary")
 async def summary(request: web.Request) -> web.Response:
+    """The report's figures over the city days ?from=&to= (both included), from the events."""
     hub = request.app[HUB]
     await hub.auth.agent(request, Role.SUPERVISOR)
-    zone = hub.settings.timezone
-    first, last = _days(request, zone)
-    start, _ = supervision.day_bounds(first, zone)
-    _, end = supervision.day_bounds(last, zone)
-    async with hub.store.read() as session:
-        return web.json_response(await stats.summary(session, start, end))
+    first, last = city_days(request, hub.settings.timezone)
+    return web.json_response(await report_totals(hub, ReportQuery(first, last)))
 
 
 @routes.get("/api/v1/translation/usage")
@@ -104,7 +76,7 @@ async def translation_usage(request: web.Request) -> web.Response:
     the engines bill), failures."""
     hub = request.app[HUB]
     await hub.auth.agent(request, Role.SUPERVISOR)
-    first, last = _days(request, hub.settings.timezone)
+    first, last = city_days(request, hub.settings.timezone)
     async with hub.store.read() as session:
         rows = await translations.usage(session, first.isoformat(), last.isoformat())
     return web.json_response(

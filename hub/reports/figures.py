@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
-from model.rounds import Round
 from model import Category, Disposition
+from model.rounds import Round
 from store.stats import percentile
 
 DEFAULT_SLA_SECONDS = 60
