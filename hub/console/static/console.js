@@ -75,6 +75,7 @@ const state = {
   contacts: new Map(),  // contact id -> {id, name, channel}: contacts seen this session, oldest first
   video: null,          // the interpreter's call panel and the supervisors' recordings (video.js)
   knowledge: null,      // the editors' knowledge-base workspace (knowledge.js)
+  reports: null,        // the supervisors' reports workspace (reports.js)
 };
 
 /* SMS segment counter of the reply box (POST /api/v1/sms/segments). */
@@ -244,6 +245,7 @@ async function boot() {
   fillSelect($("flag-action"), LABELS.flagAction);
   state.video = createVideoPanel({ api, toast });
   state.knowledge = createKnowledgeWorkspace({ api, h, toast, labels: LABELS, fmtDateTime });
+  state.reports = createReportsWorkspace({ api, h, toast, labels: LABELS });
   bindEvents();
   setInterval(tickDurations, 1000);
   try {
@@ -280,6 +282,7 @@ async function startSession(agent) {
   $("app").hidden = false;
   renderAgent(agent);
   state.knowledge.start(state.agent);
+  state.reports.start(state.agent);
   if (!readsConversations(state.agent)) return; // an editor: articles only, no lists and no socket
   await loadChannels();
   connectWs();
@@ -312,6 +315,7 @@ function showLogin(message) {
   stopWs();
   state.agent = null;
   state.knowledge.stop();
+  state.reports.stop();
   closeConversation();
   state.drafts.clear();
   state.unread.clear();
