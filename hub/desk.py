@@ -13,6 +13,7 @@ from hub.bus import AgentChanged, EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.dispatcher import Dispatcher
 from hub.questions import record_agent_answer
+from hub.survey import Survey
 from model import (
     AGENT_LANGUAGE,
     CATEGORIES,
@@ -50,13 +51,20 @@ def _actor(agent: Agent) -> str:
 
 class Desk:
     def __init__(
-        self, store: Store, bus: EventBus, dispatcher: Dispatcher, catalog: Catalog, translator: Translator
+        self,
+        store: Store,
+        bus: EventBus,
+        dispatcher: Dispatcher,
+        catalog: Catalog,
+        translator: Translator,
+        survey: Survey,
     ) -> None:
         self._store = store
         self._bus = bus
         self._dispatcher = dispatcher
         self._catalog = catalog
         self._translator = translator
+        self._survey = survey
 
     async def _change(self, conversation_id: str, change: Change, redispatch: bool = False) -> Conversation:
         changes = Changes()
@@ -219,7 +227,8 @@ class Desk:
             conversations.add_event(session, conversation.id, EventType.RESOLVED, _actor(agent), now,
                                     disposition=disposition)  # fmt: skip
             await agents.idle_from(session, conversation.assigned_agent_id, now)
-            return resolved, [await say(session, resolved, self._catalog, Author.SYSTEM, "system.resolved", now)]
+            # The closing message asks the citizen to rate the conversation (hub.survey).
+            return resolved, [await self._survey.close(session, resolved, now)]
 
         return await self._change(conversation_id, change, redispatch=True)
 

@@ -22,6 +22,7 @@ from hub.bus import EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.contacts import link_verified_phone
 from hub.dispatcher import Dispatcher
+from hub.survey import Survey
 from model import (
     AGENT_LANGUAGE,
     LANGUAGES,
@@ -64,6 +65,8 @@ class _Stored:
     message_id: str
     duplicate: bool
     replies: tuple[Reply, ...] = ()
+    settled: bool = False
+    """An answer to the satisfaction survey: stored and thanked, nothing left to route."""
 
 
 class Ingest:
@@ -78,6 +81,7 @@ class Ingest:
         knowledge: KnowledgeBase,
         settings: RouterSettings,
         reopen_window: timedelta,
+        survey: Survey,
     ) -> None:
         self._store = store
         self._bus = bus
@@ -88,6 +92,7 @@ class Ingest:
         self._knowledge = knowledge
         self._settings = settings
         self._reopen_window = reopen_window
+        self._survey = survey
         self._order = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> IngestResult:
@@ -96,11 +101,12 @@ class Ingest:
         refuse_nul([inbound.sender, inbound.text, inbound.provider_message_id, inbound.display_name,
                     inbound.metadata, [(a.url, a.content_type, a.data) for a in inbound.attachments]])  # fmt: skip
         async with self._order.hold((inbound.channel, inbound.sender)):
-            stored = await self._store_once(inbound)
-            if stored.duplicate:
+            stored = await self._survey_answer(inbound) or await self._store_once(inbound)
+            if stored.duplicate or stored.settled:
                 return IngestResult(
-                    stored.conversation.id, stored.message_id, True, stored.conversation.state, stored.replies
-                )
+                    stored.conversation.id, stored.message_id, stored.duplicate, stored.conversation.state,
+                    stored.replies,
+                )  # fmt: skip
             plan = await self._plan(stored.conversation, inbound.text)
             changes = Changes()
             async with self._store.write() as session:
@@ -243,6 +249,36 @@ class Ingest:
         return conversation
 
     # -- storing the message -----------------------------------------------------------
+
+    async def _survey_answer(self, inbound: Inbound) -> _Stored | None:
+        """A rating or comment for the survey of the sender's resolved conversation: stored as its
+        message and thanked, without reopening it or reaching an agent (hub.survey). None for
+        any other message, and for a provider's retry, which the usual path answers."""
+        changes = Changes()
+        now = utcnow()
+        try:
+            async with self._store.write() as session:
+                latest = await conversations.latest_to_change(session, inbound.channel, inbound.sender)
+                if latest is None or latest.state is not ConversationState.RESOLVED:
+                    return None
+                if inbound.provider_message_id and await conversations.find_inbound(
+                    session, inbound.channel, inbound.sender, inbound.provider_message_id
+                ):
+                    return None
+                answer = await self._survey.answer_to(session, latest, inbound.text, now)
+                if answer is None:
+                    return None
+                message = await conversations.add_message(
+                    session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
+                    status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
+                    attachments=inbound.attachments,
+                )  # fmt: skip
+                thanks = await self._survey.record(session, latest, answer, message.id, now)
+                record = await publish_messages(session, latest.id, [message, thanks], changes)
+        except IntegrityError:
+            return None  # another process stored the same message first: the usual path finds it
+        changes.publish_to(self._bus)
+        return _Stored(record, message.id, False, (Reply(thanks.text, thanks.language),), settled=True)
 
     async def _store_once(self, inbound: Inbound) -> _Stored:
         try:

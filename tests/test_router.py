@@ -257,7 +257,8 @@ async def test_claim_transfer_and_resolve(client: TestClient) -> None:
     body = await resolved.json()
     assert (body["state"], body["disposition"]) == ("resolved", "connected") and body["resolved_at"]
     kinds = [e["type"] for e in await events(client, supervisor, conversation_id)]
-    assert kinds.count("transferred") == 2 and kinds[-1] == "resolved"
+    # The closing message asks the citizen to rate the conversation (hub/survey.py).
+    assert kinds.count("transferred") == 2 and kinds[-2:] == ["resolved", "survey_asked"]
     unknown = await client.post(
         f"/api/v1/conversations/{conversation_id}/transfer", json={"queue": "nowhere"}, headers=supervisor
     )
