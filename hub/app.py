@@ -25,7 +25,11 @@ from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
 from hub import public_kb
 from hub.agents import add_agent, demo_agents
-from hub.api import conversations, knowledge, questions, session, supervision
+from hub.api import conversations, knowledge, questions, report_exports, session, supervision
+from hub.api import reports as reports_api
+from hub.api import teams as teams_api
+from hub.api import voc as voc_api
+from hub.api import wallboard as wallboard_api
 from hub.api.channels import routes as channel_routes
 from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
@@ -43,6 +47,7 @@ from hub.editorial import Editorial
 from hub.ingest import Ingest
 from hub.message_translator import MessageTranslator
 from hub.questions import Questions
+from hub.survey import Survey
 from model.catalog import CATALOG_DIR, Catalog
 from model.clock import utcnow
 from store import agents as agent_store
@@ -80,6 +85,7 @@ def build_hub(settings: Settings) -> Hub:
     dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
     auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
     editorial = Editorial(store, knowledge_base, PhoneDirectory.read())
+    survey = Survey(catalog, settings.survey)
     hub = Hub(
         settings=settings,
         store=store,
@@ -99,8 +105,9 @@ def build_hub(settings: Settings) -> Hub:
             knowledge_base,
             settings.router,
             settings.reopen_window,
+            survey,
         ),
-        desk=Desk(store, bus, dispatcher, catalog, translator),
+        desk=Desk(store, bus, dispatcher, catalog, translator, survey),
         auth=auth,
         contacts=ContactLinks(store, bus),
         bot=bot,
@@ -134,6 +141,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     hub = build_hub(settings)
     app[HUB] = hub
+    voc_api.setup(app, hub)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await open_hub(hub)
@@ -175,6 +183,11 @@ def create_app(settings: Settings) -> web.Application:
         questions.routes,
         public_kb.routes,
         supervision.routes,
+        teams_api.routes,
+        reports_api.routes,
+        voc_api.routes,
+        wallboard_api.routes,
+        report_exports.routes,
         channel_routes,
         console.routes,
         openapi_routes,

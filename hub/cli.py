@@ -15,12 +15,17 @@ from pydantic import ValidationError
 
 from chatbot.knowledge.files import read_articles
 from hub.agents import NewAgent, add_agent
+from hub.api.teams import NameBody
 from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
+from hub.reports import voc_render
+from hub.reports.voc import Month
+from hub.simulate import simulate
 from model import Role
 from model.errors import HubError, invalid
 from model.masking import MaskingFilter
+from store import teams as team_store
 from translation.configured import engine_factories
 from translation.configured import routes as translation_routes
 
@@ -60,6 +65,26 @@ def main(argv: list[str] | None = None) -> int:
     kb_search.add_argument("--lang", default="ko")
     kb_search.add_argument("--limit", type=int, default=5)
 
+    report = commands.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
+    voc_report = report.add_parser("voc", help="the monthly VOC report (HTML, CSV, XLSX)")
+    voc_report.add_argument("--month", required=True, help="YYYY-MM")
+    voc_report.add_argument("--out", type=Path, default=Path("."), help="folder for the files (default: here)")
+
+    teams = commands.add_parser("teams", help="teams and parts of agents").add_subparsers(dest="action", required=True)
+    teams.add_parser("add", help="add a team").add_argument("name")
+    team_part = teams.add_parser("part", help="add a part to a team")
+    team_part.add_argument("team")
+    team_part.add_argument("part")
+    assign = teams.add_parser("assign", help="put an agent in a team's part")
+    assign.add_argument("username")
+    assign.add_argument("part", metavar="TEAM/PART")
+
+    simulate = commands.add_parser("simulate", help="fill the database with realistic, back-dated traffic")
+    simulate.add_argument("--days", type=int, required=True, help="how many days before today to fill")
+    simulate.add_argument("--per-day", type=int, required=True, help="conversations a day")
+    simulate.add_argument("--seed", type=int, default=None, help="the same seed draws the same traffic")
+    simulate.add_argument("--database", default=argparse.SUPPRESS, help="SQLAlchemy URL")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
@@ -78,12 +103,19 @@ def main(argv: list[str] | None = None) -> int:
         web.run_app(app, host=args.host, port=args.port, print=None)
         return 0
     # Administration talks to the database only: no channel is set up, so none is checked.
-    settings = Settings.from_env(database_url=args.database, load_demo=False, channels=())
+    # The simulated citizens ask the demo knowledge base and the demo agents answer them.
+    simulating = args.command == "simulate"
+    settings = Settings.from_env(database_url=args.database, load_demo=simulating, channels=())
     action: Callable[[Hub], Awaitable[None]] = {
         ("agents", "add"): lambda hub: _add_agent(hub, args),
         ("kb", "import"): lambda hub: _import(hub, args.file),
         ("kb", "search"): lambda hub: _search(hub, args.query, args.lang, args.limit),
-    }[(args.command, args.action)]
+        ("report", "voc"): lambda hub: _voc_report(hub, args.month, args.out),
+        ("teams", "add"): lambda hub: _add_team(hub, args.name),
+        ("teams", "part"): lambda hub: _add_part(hub, args.team, args.part),
+        ("teams", "assign"): lambda hub: _assign(hub, args.username, args.part),
+        ("simulate", None): lambda hub: _simulate(hub, args),
+    }[(args.command, None if simulating else args.action)]
     try:
         asyncio.run(_with_hub(settings, action))
     except HubError as error:
@@ -154,6 +186,51 @@ async def _search(hub: Hub, query: str, language: str, limit: int) -> None:
         print(
             f"{hit.score:6.2f}  {hit.confidence:4.2f}  [{hit.article.category}] {hit.article.id}  {hit.article.title}"
         )
+
+
+async def _add_team(hub: Hub, name: str) -> None:
+    body = NameBody.model_validate({"name": name})
+    async with hub.store.write() as session:
+        team = await team_store.create_team(session, body.name)
+    print(f"added team {team.name} ({team.id})")
+
+
+async def _add_part(hub: Hub, team_name: str, part_name: str) -> None:
+    body = NameBody.model_validate({"name": part_name})
+    async with hub.store.write() as session:
+        team = await team_store.team_named(session, team_name)
+        part = await team_store.create_part(session, team.id, body.name)
+    print(f"added part {team.name}/{part.name} ({part.id})")
+
+
+async def _assign(hub: Hub, username: str, team_and_part: str) -> None:
+    team_name, slash, part_name = team_and_part.partition("/")
+    if not slash:
+        raise invalid(f"{team_and_part!r} is not TEAM/PART.")
+    async with hub.store.write() as session:
+        part = await team_store.part_named(session, team_name, part_name)
+        member = await team_store.set_part(session, username, part.id)
+    print(f"{member.username} is in {member.team}/{member.part}")
+
+
+async def _voc_report(hub: Hub, month: str, out: Path) -> None:
+    """Write the month's VOC report files into `out`; the progress goes to stderr."""
+    asked = Month.parse(month)
+
+    def progress(done: int, total: int, stage: str) -> None:
+        print(f"\rVOC {asked}: {stage} {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    report, made = await voc_render.generate(hub.store, hub.knowledge, hub.settings.timezone, asked, progress)
+    print(f" ({report.rate:,.0f} contacts/s)", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    for made_file in made.values():
+        (out / made_file.name).write_bytes(made_file.body)
+        print(out / made_file.name)
+
+
+async def _simulate(hub: Hub, args: argparse.Namespace) -> None:
+    summary = await simulate(hub, args.days, args.per_day, args.seed, progress=sys.stderr)
+    print("\n".join(summary.lines()))
 
 
 if __name__ == "__main__":

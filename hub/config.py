@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from channels.registry import ConfiguredChannel, configured
 from hub.delivery import OutboxSettings
+from hub.survey import SurveySettings
 from router.routing import RouterSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
@@ -25,6 +26,30 @@ def unconfigured_channels() -> tuple[ConfiguredChannel, ...]:
 
 
 @dataclass(frozen=True)
+class ReportTargets:
+    """The report's targets, drawn beside its figures (the 2018 report's own by default)."""
+
+    answer_rate: float = 0.865
+    satisfaction: float = 91.0
+    """Points on the report's 100-point scale."""
+    first_contact_resolution: float = 0.788
+    abuse_incidents_per_month: int = 60
+    """The ceiling of abusive-complaint incidents a month."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ReportTargets":
+        """Targets from `DASAN_TARGET_*` variables, each defaulting to the report's."""
+        return cls(
+            answer_rate=float(env.get("DASAN_TARGET_ANSWER_RATE", cls.answer_rate)),
+            satisfaction=float(env.get("DASAN_TARGET_SATISFACTION", cls.satisfaction)),
+            first_contact_resolution=float(
+                env.get("DASAN_TARGET_FIRST_CONTACT_RESOLUTION", cls.first_contact_resolution)
+            ),
+            abuse_incidents_per_month=int(env.get("DASAN_TARGET_ABUSE_INCIDENTS", cls.abuse_incidents_per_month)),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
@@ -35,6 +60,8 @@ class Settings:
     sla_seconds: int = 60
     router: RouterSettings = field(default_factory=RouterSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    survey: SurveySettings = field(default_factory=SurveySettings)
+    """The satisfaction survey after an agent resolves: on by default (`DASAN_SURVEY=0` turns it off)."""
     rasa_url: str | None = None
     """Rasa's REST endpoint (e.g. http://127.0.0.1:5005); None runs the built-in bot only."""
     rasa_timeout_seconds: float = 3.0
@@ -51,6 +78,7 @@ class Settings:
     # Argon2 cost: the library's defaults; lower only where hashing speed matters more (tests).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    report_targets: ReportTargets = field(default_factory=ReportTargets)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -80,6 +108,16 @@ class Settings:
             ),
         )
         values["router"] = router
+        values["survey"] = SurveySettings(
+            enabled=env.get("DASAN_SURVEY", "1") != "0",
+            answer_window=timedelta(
+                seconds=float(env.get("DASAN_SURVEY_ANSWER_SECONDS", SurveySettings.answer_window.total_seconds()))
+            ),
+            comment_window=timedelta(
+                seconds=float(env.get("DASAN_SURVEY_COMMENT_SECONDS", SurveySettings.comment_window.total_seconds()))
+            ),
+        )
+        values["report_targets"] = ReportTargets.from_env(env)
         values.update({key: value for key, value in overrides.items() if value is not None})
         if "channels" not in values:
             public_url = str(values.get("public_url", DEFAULT_PUBLIC_URL))

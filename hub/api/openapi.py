@@ -22,6 +22,8 @@ from hub.api.knowledge import CommentBody, ContentBody
 from hub.api.questions import DraftBody, FromMessageBody
 from hub.api.session import LoginBody, PresenceBody
 from hub.api.supervision import QueueBody
+from hub.api.teams import AgentPartBody, NameBody
+from hub.api.voc import VocRequest
 
 routes = web.RouteTableDef()
 
@@ -90,7 +92,38 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/kb/questions", "Questions to write articles for, grouped (?days=30&kind=, editor)", None, True),
     ("post", "/api/v1/kb/questions/draft", "A draft article for a group of questions (editor)", DraftBody, True),
     ("post", "/api/v1/kb/entries/from-message", "An agent's reply as a draft article", FromMessageBody, True),
-    ("get", "/api/v1/stats/summary", "Statistics (?from=YYYY-MM-DD&to=YYYY-MM-DD, supervisor)", None, True),
+    ("get", "/api/v1/stats/summary", "The report's figures from events (?from=&to=, supervisor)", None, True),
+    (
+        "get",
+        "/api/v1/reports/tables",
+        "The report's tables (?from=&to=&period=day|week|month&channel=&language=&category=&queue=&agent=&team=)",
+        None,
+        True,
+    ),
+    ("get", "/api/v1/teams", "Teams with their parts and agents (supervisor)", None, True),
+    ("post", "/api/v1/teams", "Add a team (admin)", NameBody, True),
+    ("patch", "/api/v1/teams/{id}", "Rename a team (admin)", NameBody, True),
+    ("delete", "/api/v1/teams/{id}", "Remove a team and its parts (admin)", None, True),
+    ("post", "/api/v1/teams/{id}/parts", "Add a part to a team (admin)", NameBody, True),
+    ("patch", "/api/v1/parts/{id}", "Rename a part (admin)", NameBody, True),
+    ("delete", "/api/v1/parts/{id}", "Remove a part (admin)", None, True),
+    ("put", "/api/v1/agents/{username}/part", "Put an agent in a part, or none (admin)", AgentPartBody, True),
+    (
+        "get",
+        "/api/v1/reports/tables/export",
+        "The report's tables as HTML, CSV or XLSX (?format=, supervisor)",
+        None,
+        True,
+    ),
+    (
+        "get",
+        "/api/v1/wallboard",
+        "The wallboard's figures now (supervisor; pushed on /api/v1/wallboard/ws)",
+        None,
+        True,
+    ),
+    ("post", "/api/v1/reports/voc", "Start the monthly VOC report (supervisor)", VocRequest, True),
+    ("get", "/api/v1/reports/voc/{id}", "A VOC report's progress and files (supervisor)", None, True),
     ("get", "/api/v1/translation/usage", "Machine translation per engine and day (?from=&to=, supervisor)", None, True),
 ]
 
