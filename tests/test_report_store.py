@@ -122,7 +122,8 @@ async def test_the_period_holds_the_rounds_opened_in_it_exactly_as_rounds_of_rea
 async def test_filters_select_rounds_by_channel_category_queue_and_agents(
     month: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store.reports, "ROWS_PER_FETCH", 1)  # every conversation its own fetch
+    monkeypatch.setattr(store.reports, "SLICE", timedelta(hours=1))  # every hour its own read
+    monkeypatch.setattr(store.reports, "BUILT_BETWEEN_YIELDS", 1)
     start, end = DAY - timedelta(days=1), DAY + timedelta(days=2)
     async with month.read() as session:
         everything = await rounds_between(session, start, end)
