@@ -29,6 +29,7 @@ import itertools
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -381,7 +382,8 @@ async def main() -> None:
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     results = {}
     for engine in engines:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/report.db" if engine == "sqlite" else await fresh_postgres()
+        folder = Path(tempfile.mkdtemp())
+        url = f"sqlite+aiosqlite:///{folder}/report.db" if engine == "sqlite" else await fresh_postgres()
         started = time.perf_counter()
         conversations, events = await load(url, engine, args.days, args.per_day, args.seed)
         print(
@@ -390,6 +392,7 @@ async def main() -> None:
             file=sys.stderr,
         )
         results[engine] = measured(url, first, last)
+        shutil.rmtree(folder)  # a month on SQLite is 1.6 GB
     print(f"\nmonthly report, {first} to {last}, {args.days} days × {args.per_day:,} conversations, period=month")
     print("memory: peak resident set (getrusage ru_maxrss) of a fresh process running only the report")
     print(f"{'engine':12}{'report s':>10}{'COUNT s':>10}{'ratio':>9}{'peak MB':>9}{'before MB':>11}{'rounds':>10}")
