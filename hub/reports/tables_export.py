@@ -8,29 +8,30 @@ the foundation's own report (채널별 상담 현황, 1차 상담완료율 …).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from channels.registry import all_channels
-from hub.config import CHANNELS_ELSEWHERE
 from hub.reports import charts
-from model import Category, Disposition
-from store.queues import DEFAULT_QUEUES
+from hub.reports.documents import (
+    CATEGORY_LABELS,
+    Cell,
+    Percent,
+    Table,
+    category_label,
+    cell_text,
+    channel_label,
+    csv_with_bom,
+    figure,
+    html_table,
+    label,
+    language_label,
+    percent_text,
+    queue_label,
+    xlsx_bytes,
+)
+from model import Disposition
 
-CATEGORY_LABELS = {
-    Category.TRANSPORT.value: "교통",
-    Category.WATER.value: "상수도",
-    Category.CITY.value: "시정 일반",
-    Category.DISTRICT.value: "자치구",
-    Category.OTHER.value: "기타",
-}
 DISPOSITION_LABELS = {
     Disposition.RESOLVED.value: "1차 상담완료",
     Disposition.DIRECTORY.value: "전화번호 안내",
@@ -38,7 +39,6 @@ DISPOSITION_LABELS = {
     Disposition.TRANSFERRED.value: "부서이관",
     Disposition.CALLBACK.value: "재통화",
 }
-LANGUAGE_LABELS = {"ko": "한국어", "en": "영어", "zh": "중국어", "ja": "일본어", "vi": "베트남어", "mn": "몽골어"}
 FILTER_LABELS = {
     "channel": "채널",
     "language": "언어",
@@ -50,48 +50,9 @@ FILTER_LABELS = {
 PERIOD_LABELS = {"day": "일별", "week": "주별", "month": "월별"}
 WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")
 HOURS = tuple(str(hour) for hour in range(24))
-UNKNOWN = "미분류"
 
 
-@dataclass(frozen=True)
-class Percent:
-    """A share (0.0–1.0) that every format shows as a percentage."""
-
-    value: float
-
-
-Cell = str | int | float | Percent | None
-
-
-@dataclass(frozen=True)
-class Table:
-    """One of the report's tables: its sheet name, its heading, its columns and rows."""
-
-    sheet: str
-    title: str
-    columns: tuple[str, ...]
-    rows: list[list[Cell]]
-
-
-# ---------------------------------------------------------------- labels and targets
-
-
-def channel_label(code: str) -> str:
-    labels = {info.channel.value: info.label for info in all_channels(CHANNELS_ELSEWHERE)}
-    return labels.get(code, code)
-
-
-def queue_label(code: str) -> str:
-    return DEFAULT_QUEUES[code][0] if code in DEFAULT_QUEUES else code
-
-
-def _label(labels: Mapping[str, str], code: str) -> str:
-    return labels.get(code, UNKNOWN if code == "unknown" else code)
-
-
-def percent_text(share: float) -> str:
-    """0.865 → "86.5 %", as the report writes its targets."""
-    return f"{share * 100:.1f} %"
+# ---------------------------------------------------------------- targets
 
 
 def headings(tables: Mapping[str, Any]) -> dict[str, str]:
@@ -211,7 +172,7 @@ def report_tables(tables: Mapping[str, Any], *, compact: bool = False) -> dict[s
         Table(
             "분야",
             "분야별 상담 현황",
-            ("월", *(_label(CATEGORY_LABELS, c) for c in [*categories, *extra]), "합계"),
+            ("월", *(category_label(c) for c in [*categories, *extra]), "합계"),
             [
                 [month, *(counts.get(c, 0) for c in [*categories, *extra]), sum(counts.values())]
                 for month, counts in months
@@ -222,7 +183,7 @@ def report_tables(tables: Mapping[str, Any], *, compact: bool = False) -> dict[s
             "처리 유형",
             ("처리 유형", "건수", "비중"),
             [
-                [_label(DISPOSITION_LABELS, d), dispositions.get(d, 0), Percent(disposition_share.get(d, 0.0))]
+                [label(DISPOSITION_LABELS, d), dispositions.get(d, 0), Percent(disposition_share.get(d, 0.0))]
                 for d in [*DISPOSITION_LABELS, *sorted(set(dispositions) - set(DISPOSITION_LABELS))]
             ],
         ),
@@ -261,56 +222,23 @@ def report_tables(tables: Mapping[str, Any], *, compact: bool = False) -> dict[s
 # ---------------------------------------------------------------- CSV and XLSX
 
 
-def _cell_text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, Percent):
-        return f"{cell.value * 100:.1f}%"
-    if isinstance(cell, float):
-        return f"{cell:.1f}"
-    return str(cell)
-
-
 def render_csv(tables: Mapping[str, Any]) -> bytes:
     """UTF-8 with a byte-order mark (Excel in Korea opens it as such), one section per table:
     its name on a line, the header, the rows, a blank line."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["기간", tables.get("from", ""), tables.get("to", ""), PERIOD_LABELS.get(tables.get("period", ""), "")]
-    )
-    writer.writerow([])
+    rows: list[Sequence[object]] = [
+        ["기간", tables.get("from", ""), tables.get("to", ""), PERIOD_LABELS.get(tables.get("period", ""), "")],
+        [],
+    ]
     for table in report_tables(tables).values():
-        writer.writerow([f"[{table.sheet}] {table.title}"])
-        writer.writerow(table.columns)
-        writer.writerows([_cell_text(cell) for cell in row] for row in table.rows)
-        writer.writerow([])
-    return out.getvalue().encode("utf-8-sig")
+        rows += [[f"[{table.sheet}] {table.title}"], table.columns]
+        rows += [[cell_text(cell) for cell in row] for row in table.rows]
+        rows.append([])
+    return csv_with_bom(rows)
 
 
 def render_xlsx(tables: Mapping[str, Any]) -> bytes:
     """A workbook with one sheet per table (요약, 기간별, 채널 …): bold headers, shares as percentages."""
-    workbook = Workbook()
-    bold = Font(bold=True)
-    workbook.remove(workbook.active)
-    for table in report_tables(tables).values():
-        sheet = workbook.create_sheet(table.sheet)
-        sheet.append(list(table.columns))
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in table.rows:
-            sheet.append([cell.value if isinstance(cell, Percent) else cell for cell in row])
-            for cell, value in zip(sheet[sheet.max_row], row, strict=True):
-                if isinstance(value, Percent):
-                    cell.number_format = "0.0%"
-                elif isinstance(value, float):
-                    cell.number_format = "0.0"
-        sheet.freeze_panes = "A2"
-        for index, name in enumerate(table.columns, start=1):
-            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(10, len(name) * 2 + 2)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes({table.sheet: [table] for table in report_tables(tables).values()})
 
 
 # ---------------------------------------------------------------- HTML with charts
@@ -338,25 +266,8 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 """
 
 
-def _html_table(table: Table, *, caption: str | None = None) -> str:
-    head = "".join(f"<th scope=col>{escape(name)}</th>" for name in table.columns)
-    body = []
-    for row in table.rows:
-        cells = []
-        for cell in row:
-            numeric = isinstance(cell, (int, float, Percent)) and not isinstance(cell, bool)
-            cells.append(
-                f"<td class=n>{escape(_cell_text(cell))}</td>" if numeric else f"<td>{escape(_cell_text(cell))}</td>"
-            )
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    if not body:
-        body.append(f"<tr><td colspan={len(table.columns)}>자료 없음</td></tr>")
-    title = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _figure(svg: str) -> str:
-    return f"<figure>{svg}</figure>"
+def _sheet_table(table: Table) -> str:
+    return html_table(table.columns, table.rows)
 
 
 def _section(heading: str, *parts: str, long: bool = False) -> str:
@@ -389,37 +300,37 @@ def render_html(tables: Mapping[str, Any]) -> str:
     filters = {k: v for k, v in (tables.get("filters") or {}).items() if v}
 
     sections = [
-        _section("요약", _html_table(sheets["요약"])),
+        _section("요약", _sheet_table(sheets["요약"])),
         _section(
             names["channels"],
-            _figure(charts.bar_chart("채널별 상담 건수", {channel_label(c): n for c, n in channels}, unit="건")),
-            _html_table(sheets["채널"]),
+            figure(charts.bar_chart("채널별 상담 건수", {channel_label(c): n for c, n in channels}, unit="건")),
+            _sheet_table(sheets["채널"]),
         ),
         _section(
             names["categories"],
-            _figure(
+            figure(
                 charts.column_chart(
                     "월별 분야별 상담 건수",
                     [month for month, _ in months],
-                    {_label(CATEGORY_LABELS, c): [counts.get(c, 0) for _, counts in months] for c in categories},
+                    {category_label(c): [counts.get(c, 0) for _, counts in months] for c in categories},
                     stacked=True,
                 )
             ),
-            _figure(
+            figure(
                 charts.bar_chart(
                     "분야별 비중",
                     {
-                        _label(CATEGORY_LABELS, c): share
+                        category_label(c): share
                         for c, share in sorted(_shares(totals.get("by_category") or {}).items(), key=lambda i: -i[1])
                     },
                     percent=True,
                 )
             ),
-            _html_table(sheets["분야"]),
+            _sheet_table(sheets["분야"]),
         ),
         _section(
             names["fcr"],
-            _figure(
+            figure(
                 charts.bar_chart(
                     "1차 상담완료율",
                     {
@@ -431,7 +342,7 @@ def render_html(tables: Mapping[str, Any]) -> str:
                     target=targets.get("first_contact_resolution"),
                 )
             ),
-            _figure(
+            figure(
                 charts.line_chart(
                     f"{PERIOD_LABELS.get(tables.get('period', ''), '기간별')} 1차 상담완료율",
                     labels,
@@ -447,21 +358,21 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["dispositions"],
-            _figure(
+            figure(
                 charts.bar_chart(
                     "처리 유형별 비중",
                     {
-                        _label(DISPOSITION_LABELS, d): s
+                        label(DISPOSITION_LABELS, d): s
                         for d, s in sorted((totals.get("disposition_share") or {}).items(), key=lambda i: -i[1])
                     },
                     percent=True,
                 )
             ),
-            _html_table(sheets["처리유형"]),
+            _sheet_table(sheets["처리유형"]),
         ),
         _section(
             names["answer_rate"],
-            _figure(
+            figure(
                 charts.line_chart(
                     "기간별 응답률",
                     labels,
@@ -473,7 +384,7 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["service_level"],
-            _figure(
+            figure(
                 charts.line_chart(
                     "기간별 서비스 레벨",
                     labels,
@@ -484,7 +395,7 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["wait"],
-            _figure(
+            figure(
                 charts.column_chart(
                     "기간별 대기시간 (초)",
                     labels,
@@ -497,7 +408,7 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["handle"],
-            _figure(
+            figure(
                 charts.column_chart(
                     "기간별 처리시간 (초)",
                     labels,
@@ -510,7 +421,7 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["satisfaction"],
-            _figure(
+            figure(
                 charts.line_chart(
                     "기간별 시민 만족도 (점)",
                     [label for label, _ in rated],
@@ -521,14 +432,14 @@ def render_html(tables: Mapping[str, Any]) -> str:
         ),
         _section(
             names["performance"],
-            _figure(
+            figure(
                 charts.bar_chart(
                     "팀별 상담 건수",
                     {str(t.get("team")): t.get("contacts", 0) for t in tables.get("by_team") or []},
                     unit="건",
                 )
             ),
-            _figure(
+            figure(
                 charts.bar_chart(
                     "상담사별 1차 상담완료율",
                     {
@@ -540,24 +451,24 @@ def render_html(tables: Mapping[str, Any]) -> str:
                 )
             ),
             "<h3>팀</h3>",
-            _html_table(sheets["팀"]),
+            _sheet_table(sheets["팀"]),
             "<h3>파트</h3>",
-            _html_table(sheets["파트"]),
+            _sheet_table(sheets["파트"]),
             "<h3>상담사</h3>",
-            _html_table(sheets["상담사"]),
+            _sheet_table(sheets["상담사"]),
             long=True,
         ),
         _section(
             names["inbound"],
             *(
-                _figure(charts.heatmap(f"{queue_label(queue)} 대기열 인입량", WEEKDAYS, HOURS, week, width=720))
+                figure(charts.heatmap(f"{queue_label(queue)} 대기열 인입량", WEEKDAYS, HOURS, week, width=720))
                 for queue, week in sorted((tables.get("inbound_by_hour") or {}).items())
             ),
             long=True,
         ),
         _section(
             names["abuse"],
-            _figure(
+            figure(
                 charts.column_chart(
                     "월별 악성민원 건수",
                     [m["month"] for m in abuse],
@@ -565,10 +476,10 @@ def render_html(tables: Mapping[str, Any]) -> str:
                     target=targets.get("abuse_incidents_per_month"),
                 )
             ),
-            _html_table(sheets["악성민원"]),
+            _sheet_table(sheets["악성민원"]),
         ),
         _section(
-            f"{PERIOD_LABELS.get(tables.get('period', ''), '기간별')} 실적", _html_table(sheets["기간별"]), long=True
+            f"{PERIOD_LABELS.get(tables.get('period', ''), '기간별')} 실적", _sheet_table(sheets["기간별"]), long=True
         ),
     ]
     scope = " · ".join(f"{FILTER_LABELS.get(k, k)}: {_filter_value(k, v)}" for k, v in filters.items()) or "전체"
@@ -594,9 +505,9 @@ def _filter_value(name: str, value: object) -> str:
     if name == "channel":
         return channel_label(code)
     if name == "category":
-        return _label(CATEGORY_LABELS, code)
+        return category_label(code)
     if name == "queue":
         return queue_label(code)
     if name == "language":
-        return _label(LANGUAGE_LABELS, code)
+        return language_label(code)
     return code

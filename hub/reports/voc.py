@@ -31,6 +31,7 @@ from chatbot.builtin import ANSWER_THRESHOLD, SEARCH_DEPTH, finding
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.knowledge.korean import SPELLINGS, STOP_WORDS
 from chatbot.knowledge.terms import normalise
+from hub.reports.documents import UNKNOWN, category_label
 from model.clock import utcnow
 from model.errors import invalid
 from model.masking import mask
@@ -60,15 +61,6 @@ CACHE_LIMIT = 200_000
 """Distinct normalised texts remembered per generation: a month repeats the same questions
 many times, and the first ones seen are the frequent ones."""
 
-CATEGORY_NAMES = {
-    "transport": "교통",
-    "water": "상수도",
-    "city": "시정 일반",
-    "district": "자치구",
-    "other": "기타",
-}
-"""The report's own names for the categories (DESIGN.md)."""
-UNCLASSIFIED = "미분류"
 
 STAGE_READING = "reading"
 STAGE_PREVIOUS = "previous_month"
@@ -383,7 +375,7 @@ class VocGenerator:
             contacts=len(rounds),
             previous_contacts=len(previous_rounds),
             by_channel=_counted(r.channel for r in rounds),
-            by_category=_counted(r.category or UNCLASSIFIED for r in rounds),
+            by_category=_counted(r.category or UNKNOWN for r in rounds),
             by_language=_counted(r.language or "ko" for r in rounds),
             topics=topics,
             keywords=_ranked_keywords(walk.keywords, walk.contacts_with_text),
@@ -496,7 +488,7 @@ class _Walk:
                 self.by_search += 1
                 return f"article:{article}"
         self.by_category += 1
-        return f"category:{r.category or UNCLASSIFIED}"
+        return f"category:{r.category or UNKNOWN}"
 
 
 def _within(at: datetime, since: datetime | None, until: datetime | None) -> bool:
@@ -524,7 +516,7 @@ async def _topic_named(matcher: TopicMatcher, key: str) -> Topic:
     if kind == "article":
         title, category = await matcher.title(value)
         return Topic(key, title, category)
-    return Topic(key, f"{CATEGORY_NAMES.get(value, UNCLASSIFIED)} (분야 일반)", value)
+    return Topic(key, f"{category_label(value)} (분야 일반)", value)
 
 
 def _ranked_keywords(counts: Counter[str], contacts: int) -> list[KeywordCount]:

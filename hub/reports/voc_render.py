@@ -6,34 +6,32 @@ XLSX workbook with one sheet per table."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from chatbot.knowledge.base import KnowledgeBase
 from hub.reports.charts import bar_chart, column_chart
-from hub.reports.voc import CATEGORY_NAMES, UNCLASSIFIED, Month, Progress, TopicCount, VocGenerator, VocReport
+from hub.reports.documents import (
+    Cell,
+    Percent,
+    Table,
+    category_label,
+    channel_label,
+    csv_with_bom,
+    figure,
+    html_table,
+    language_label,
+    percent_text,
+    xlsx_bytes,
+)
+from hub.reports.voc import Month, Progress, TopicCount, VocGenerator, VocReport
 from store.db import Store
 
 TITLE = "120 다산콜 시민의 소리 (VOC) 월간 보고"
 STAGE_WRITING = "writing"
 
-CHANNEL_NAMES = {
-    "sms": "문자(SMS)",
-    "kakao": "카카오톡",
-    "telegram": "텔레그램",
-    "webchat": "웹 채팅",
-    "api": "연계(API)",
-    "sign_video": "수어 영상",
-}
-LANGUAGE_NAMES = {"ko": "한국어", "en": "영어", "zh": "중국어", "ja": "일본어", "vi": "베트남어", "mn": "몽골어"}
 CHART_TOPICS = 10
 CHART_KEYWORDS = 15
 
@@ -53,19 +51,8 @@ def title(report: VocReport) -> str:
 
 
 def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
-
-
-def category_name(category: str) -> str:
-    return CATEGORY_NAMES.get(category, UNCLASSIFIED)
-
-
-def language_name(language: str) -> str:
-    return LANGUAGE_NAMES.get(language, language)
-
-
-def _percent(share: float) -> str:
-    return f"{share * 100:.1f} %"
+    """The channel spelled out for the departments that read the report (연계(API), not API)."""
+    return channel_label(channel, spelled_out=True)
 
 
 def _signed(value: float, unit: str = "") -> str:
@@ -105,30 +92,14 @@ ul.examples li { margin-bottom: 1mm; }
 """
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = ()) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="n">{escape(str(v))}</td>' if i in numeric else f"<td>{escape(str(v))}</td>"
-            for i, v in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _figure(svg: str) -> str:
-    return f"<figure>{svg}</figure>"
-
-
 def _counts_table(label: str, counts: dict[str, int], total: int, name: Callable[[str], str]) -> str:
-    rows = [(name(key), f"{count:,}", _percent(count / total if total else 0.0)) for key, count in counts.items()]
-    return _table((label, "건수", "비율"), rows, numeric=(1, 2))
+    rows = [(name(key), f"{count:,}", percent_text(count / total if total else 0.0)) for key, count in counts.items()]
+    return html_table((label, "건수", "비율"), rows, numeric=(1, 2))
 
 
-def _topic_rows(topics: Sequence[TopicCount]) -> list[tuple[object, ...]]:
+def _topic_rows(topics: Sequence[TopicCount]) -> list[tuple[Cell, ...]]:
     return [
-        (rank, t.topic.label, category_name(t.topic.category), f"{t.count:,}", _percent(t.share))
+        (rank, t.topic.label, category_label(t.topic.category), f"{t.count:,}", percent_text(t.share))
         for rank, t in enumerate(topics, 1)
     ]
 
@@ -144,7 +115,7 @@ def html(report: VocReport) -> str:
         (
             f"반복 문의 ({repeated.days}일 이내)",
             f"{repeated.repeats:,}건",
-            f"전체의 {_percent(repeated.share)}, 시민 {repeated.contacts:,}명",
+            f"전체의 {percent_text(repeated.share)}, 시민 {repeated.contacts:,}명",
         ),
     ]
     cards = "".join(
@@ -157,7 +128,7 @@ def html(report: VocReport) -> str:
         f"{escape(report.generated_at.strftime('%Y-%m-%d %H:%M'))} · 다산콜재단 시민 상담 허브</p>",
         '<section id="summary"><h2>1. 요약</h2>',
         f'<div class="figures">{cards}</div>',
-        _figure(
+        figure(
             bar_chart(
                 "급증 주제 (전월 대비 비중 증가, %p)",
                 {r.topic.label: round(r.share_points, 1) for r in report.rising[:5]},
@@ -166,39 +137,39 @@ def html(report: VocReport) -> str:
         ),
         "</section>",
         '<section id="channels" class="new-page"><h2>2. 채널·분야별 상담</h2>',
-        _figure(bar_chart("채널별 상담 건수", {channel_name(k): v for k, v in report.by_channel.items()}, unit="건")),
+        figure(bar_chart("채널별 상담 건수", {channel_name(k): v for k, v in report.by_channel.items()}, unit="건")),
         _counts_table("채널", report.by_channel, report.contacts, channel_name),
-        _figure(bar_chart("분야별 상담 건수", {category_name(k): v for k, v in report.by_category.items()}, unit="건")),
-        _counts_table("분야", report.by_category, report.contacts, category_name),
+        figure(bar_chart("분야별 상담 건수", {category_label(k): v for k, v in report.by_category.items()}, unit="건")),
+        _counts_table("분야", report.by_category, report.contacts, category_label),
         "<h3>언어별 상담</h3>",
-        _counts_table("언어", report.by_language, report.contacts, language_name),
+        _counts_table("언어", report.by_language, report.contacts, language_label),
         "</section>",
         '<section id="topics" class="new-page"><h2>3. 주요 문의 주제</h2>',
-        _figure(
+        figure(
             bar_chart(
                 f"문의 주제 상위 {CHART_TOPICS}",
                 {t.topic.label: t.count for t in report.topics[:CHART_TOPICS]},
                 unit="건",
             )
         ),
-        _table(("순위", "주제", "분야", "건수", "비율"), _topic_rows(report.top), numeric=(0, 3, 4)),
+        html_table(("순위", "주제", "분야", "건수", "비율"), _topic_rows(report.top), numeric=(0, 3, 4)),
         "</section>",
         '<section id="keywords" class="new-page"><h2>4. 주요 키워드</h2>',
-        _figure(
+        figure(
             bar_chart(
                 f"키워드 상위 {CHART_KEYWORDS} (언급한 상담 건수)",
                 {k.keyword: k.count for k in report.keywords[:CHART_KEYWORDS]},
                 unit="건",
             )
         ),
-        _table(
+        html_table(
             ("순위", "키워드", "상담 건수", "비율"),
-            [(rank, k.keyword, f"{k.count:,}", _percent(k.share)) for rank, k in enumerate(report.keywords, 1)],
+            [(rank, k.keyword, f"{k.count:,}", percent_text(k.share)) for rank, k in enumerate(report.keywords, 1)],
             numeric=(0, 2, 3),
         ),
         "</section>",
         '<section id="rising" class="new-page"><h2>5. 급증 주제 (전월 대비)</h2>',
-        _figure(
+        figure(
             column_chart(
                 f"급증 주제: {report.month.previous.korean} 대비 {report.month.korean}",
                 [r.topic.label for r in report.rising[:6]],
@@ -210,7 +181,7 @@ def html(report: VocReport) -> str:
             if report.rising
             else bar_chart("급증 주제", {})
         ),
-        _table(
+        html_table(
             ("순위", "주제", "전월 건수", "이번 달 건수", "증감", "증가율", "전월 비중", "이번 달 비중", "비중 증감"),
             [
                 (
@@ -219,9 +190,9 @@ def html(report: VocReport) -> str:
                     f"{r.previous:,}",
                     f"{r.current:,}",
                     _signed(r.growth),
-                    "신규" if r.growth_rate is None else _percent(r.growth_rate),
-                    _percent(r.previous_share),
-                    _percent(r.current_share),
+                    "신규" if r.growth_rate is None else percent_text(r.growth_rate),
+                    percent_text(r.previous_share),
+                    percent_text(r.current_share),
                     _signed(r.share_points, " %p"),
                 )
                 for rank, r in enumerate(report.rising, 1)
@@ -232,10 +203,12 @@ def html(report: VocReport) -> str:
         "비중 증가폭 순으로 보였습니다.</p>",
         "</section>",
         f'<section id="repeated" class="new-page"><h2>6. 반복 문의 ({repeated.days}일 이내 같은 시민·같은 주제)</h2>',
-        f"<p>반복 문의 {repeated.repeats:,}건 (이번 달 상담의 {_percent(repeated.share)}), "
+        f"<p>반복 문의 {repeated.repeats:,}건 (이번 달 상담의 {percent_text(repeated.share)}), "
         f"반복한 시민 {repeated.contacts:,}명.</p>",
-        _figure(bar_chart("반복 문의가 많은 주제", {t.topic.label: t.count for t in repeated.topics}, unit="건")),
-        _table(("순위", "주제", "분야", "반복 건수", "반복 중 비율"), _topic_rows(repeated.topics), numeric=(0, 3, 4)),
+        figure(bar_chart("반복 문의가 많은 주제", {t.topic.label: t.count for t in repeated.topics}, unit="건")),
+        html_table(
+            ("순위", "주제", "분야", "반복 건수", "반복 중 비율"), _topic_rows(repeated.topics), numeric=(0, 3, 4)
+        ),
         "</section>",
         '<section id="examples" class="new-page"><h2>7. 주제별 시민 문의 사례</h2>',
         '<p class="note">개인정보(주민등록번호, 카드번호, 전화번호)는 가려서 실었습니다.</p>',
@@ -272,21 +245,11 @@ def html(report: VocReport) -> str:
 # -- tables for CSV and XLSX -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """One table: its name (a sheet, or the CSV's 구분), headers and rows of plain values;
-    `percent` columns hold shares (0–1)."""
-
-    name: str
-    headers: tuple[str, ...]
-    rows: list[tuple[object, ...]]
-    percent: frozenset[int] = frozenset()
-
-
-def sheets(report: VocReport) -> list[Sheet]:
-    """The report's tables, in the order of the workbook's sheets."""
+def sheets(report: VocReport) -> list[Table]:
+    """The report's tables, in the order of the workbook's sheets; shares as `Percent`."""
     repeated = report.repeated
-    summary = Sheet(
+    summary = Table(
+        "요약",
         "요약",
         ("항목", "값"),
         [
@@ -301,64 +264,65 @@ def sheets(report: VocReport) -> list[Sheet]:
         ],
     )
 
-    def counts(name: str, label: str, values: dict[str, int], named: Callable[[str], str]) -> Sheet:
+    def counts(name: str, label: str, values: dict[str, int], named: Callable[[str], str]) -> Table:
         total = report.contacts
-        rows: list[tuple[object, ...]] = [(named(k), v, v / total if total else 0.0) for k, v in values.items()]
-        return Sheet(name, (label, "건수", "비율"), rows, frozenset({2}))
+        rows: list[tuple[Cell, ...]] = [(named(k), v, Percent(v / total if total else 0.0)) for k, v in values.items()]
+        return Table(name, f"{label}별 상담", (label, "건수", "비율"), rows)
 
     return [
         summary,
         counts("채널별", "채널", report.by_channel, channel_name),
-        counts("분야별", "분야", report.by_category, category_name),
-        counts("언어별", "언어", report.by_language, language_name),
-        Sheet(
+        counts("분야별", "분야", report.by_category, category_label),
+        counts("언어별", "언어", report.by_language, language_label),
+        Table(
             "주제",
+            "주요 문의 주제",
             ("순위", "주제", "분야", "건수", "비율"),
             [
-                (rank, t.topic.label, category_name(t.topic.category), t.count, t.share)
+                (rank, t.topic.label, category_label(t.topic.category), t.count, Percent(t.share))
                 for rank, t in enumerate(report.topics, 1)
             ],
-            frozenset({4}),
         ),
-        Sheet(
+        Table(
             "키워드",
+            "주요 키워드",
             ("순위", "키워드", "상담 건수", "비율"),
-            [(rank, k.keyword, k.count, k.share) for rank, k in enumerate(report.keywords, 1)],
-            frozenset({3}),
+            [(rank, k.keyword, k.count, Percent(k.share)) for rank, k in enumerate(report.keywords, 1)],
         ),
-        Sheet(
+        Table(
             "급증 주제",
+            "급증 주제 (전월 대비)",
             ("순위", "주제", "분야", "전월 건수", "이번 달 건수", "증감", "전월 비중", "이번 달 비중", "비중 증감(%p)"),
             [
                 (
                     rank,
                     r.topic.label,
-                    category_name(r.topic.category),
+                    category_label(r.topic.category),
                     r.previous,
                     r.current,
                     r.growth,
-                    r.previous_share,
-                    r.current_share,
+                    Percent(r.previous_share),
+                    Percent(r.current_share),
                     round(r.share_points, 2),
                 )
                 for rank, r in enumerate(report.rising, 1)
             ],
-            frozenset({6, 7}),
         ),
-        Sheet(
+        Table(
             "반복 문의",
+            f"반복 문의 ({repeated.days}일 이내)",
             ("순위", "주제", "분야", "반복 건수", "반복 중 비율"),
             [
-                (rank, t.topic.label, category_name(t.topic.category), t.count, t.share)
+                (rank, t.topic.label, category_label(t.topic.category), t.count, Percent(t.share))
                 for rank, t in enumerate(repeated.topics, 1)
             ],
-            frozenset({4}),
         ),
-        Sheet(
+        Table(
             "사례",
+            "주제별 시민 문의 사례",
             ("순위", "주제", "분야", "사례 (개인정보 가림)"),
             [
-                (rank, t.topic.label, category_name(t.topic.category), example)
+                (rank, t.topic.label, category_label(t.topic.category), example)
                 for rank, t in enumerate(report.top, 1)
                 for example in report.examples.get(t.topic.key, [])
             ],
@@ -372,44 +336,10 @@ WORKBOOK_SHEETS = ("요약", "주제", "키워드", "급증 주제", "반복 문
 
 def xlsx(report: VocReport) -> bytes:
     """The report as an XLSX workbook: bold headers, set widths, shares formatted as percent."""
-    tables = {sheet.name: sheet for sheet in sheets(report)}
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name in WORKBOOK_SHEETS:
-        worksheet = workbook.create_sheet(name)
-        row = 1
-        stacked = [tables[name]] + ([tables["채널별"], tables["분야별"], tables["언어별"]] if name == "요약" else [])
-        if name == "요약":
-            worksheet.cell(row=1, column=1, value=title(report)).font = Font(bold=True, size=14)
-            row = 3
-        widths: dict[int, float] = {}
-        for table in stacked:
-            for column, header in enumerate(table.headers, 1):
-                worksheet.cell(row=row, column=column, value=header).font = Font(bold=True)
-                widths[column] = max(widths.get(column, 0), _display_width(header))
-            for values in table.rows:
-                row += 1
-                for column, value in enumerate(values, 1):
-                    cell = worksheet.cell(row=row, column=column, value=value)
-                    if column - 1 in table.percent:
-                        cell.number_format = "0.0%"
-                    elif isinstance(value, int):
-                        cell.number_format = "#,##0"
-                    if isinstance(value, str) and len(value) > 60:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-                    widths[column] = max(widths.get(column, 0), min(_display_width(str(value)), 80))
-            row += 2
-        for column, width in widths.items():
-            worksheet.column_dimensions[get_column_letter(column)].width = width + 2
-        worksheet.freeze_panes = "A2" if name != "요약" else None
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _display_width(text: str) -> float:
-    """Excel column units: a Hangul syllable is about two."""
-    return sum(2 if "\u1100" <= ch <= "\uffdc" else 1 for ch in text)
+    tables = {table.sheet: table for table in sheets(report)}
+    stacked = {name: [tables[name]] for name in WORKBOOK_SHEETS}
+    stacked["요약"] += [tables["채널별"], tables["분야별"], tables["언어별"]]
+    return xlsx_bytes(stacked, headings={"요약": title(report)})
 
 
 CSV_HEADERS = ("구분", "순위", "항목", "분야", "건수", "비율(%)", "전월 건수", "전월 비율(%)", "증감", "비고")
@@ -418,34 +348,32 @@ CSV_HEADERS = ("구분", "순위", "항목", "분야", "건수", "비율(%)", "�
 def csv_bytes(report: VocReport) -> bytes:
     """Every table in one CSV, a 구분 column naming each row's table (Excel: filter on it).
     UTF-8 with a byte order mark, so that Excel reads the Korean."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
 
     def pct(share: float) -> float:
         return round(share * 100, 1)
 
+    rows: list[Sequence[object]] = [CSV_HEADERS]
     for label, value in sheets(report)[0].rows:
-        writer.writerow(("요약", "", label, "", value if isinstance(value, int) else "", "", "", "", "", value))
+        rows.append(("요약", "", label, "", value if isinstance(value, int) else "", "", "", "", "", value))
     for section, values, named in (
         ("채널별 상담", report.by_channel, channel_name),
-        ("분야별 상담", report.by_category, category_name),
-        ("언어별 상담", report.by_language, language_name),
+        ("분야별 상담", report.by_category, category_label),
+        ("언어별 상담", report.by_language, language_label),
     ):
         for rank, (key, count) in enumerate(values.items(), 1):
             share = count / report.contacts if report.contacts else 0.0
-            writer.writerow((section, rank, named(key), "", count, pct(share), "", "", "", ""))
+            rows.append((section, rank, named(key), "", count, pct(share), "", "", "", ""))
     for rank, t in enumerate(report.topics, 1):
-        writer.writerow(("주제", rank, t.topic.label, category_name(t.topic.category), t.count, pct(t.share)))
+        rows.append(("주제", rank, t.topic.label, category_label(t.topic.category), t.count, pct(t.share)))
     for rank, k in enumerate(report.keywords, 1):
-        writer.writerow(("키워드", rank, k.keyword, "", k.count, pct(k.share)))
+        rows.append(("키워드", rank, k.keyword, "", k.count, pct(k.share)))
     for rank, r in enumerate(report.rising, 1):
-        writer.writerow(
+        rows.append(
             (
                 "급증 주제",
                 rank,
                 r.topic.label,
-                category_name(r.topic.category),
+                category_label(r.topic.category),
                 r.current,
                 pct(r.current_share),
                 r.previous,
@@ -455,12 +383,12 @@ def csv_bytes(report: VocReport) -> bytes:
             )
         )
     for rank, t in enumerate(report.repeated.topics, 1):
-        writer.writerow(
+        rows.append(
             (
                 "반복 문의",
                 rank,
                 t.topic.label,
-                category_name(t.topic.category),
+                category_label(t.topic.category),
                 t.count,
                 pct(t.share),
                 "",
@@ -471,8 +399,8 @@ def csv_bytes(report: VocReport) -> bytes:
         )
     for rank, t in enumerate(report.top, 1):
         for example in report.examples.get(t.topic.key, []):
-            writer.writerow(("사례", rank, t.topic.label, category_name(t.topic.category), "", "", "", "", "", example))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            rows.append(("사례", rank, t.topic.label, category_label(t.topic.category), "", "", "", "", "", example))
+    return csv_with_bom(rows)
 
 
 def files(report: VocReport) -> dict[str, VocFile]:
