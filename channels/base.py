@@ -105,6 +105,33 @@ class InboundChannel(Protocol):
         """Stop taking messages and let go of what `start` opened."""
 
 
+# Where a long text is best cut, in order of preference: paragraph, line, sentence, word.
+_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", " ")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a text into pieces of at most `limit` characters, at the most natural break: a
+    provider's limit splits a long answer into several messages, never cuts it."""
+    text = text.strip()
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]
+        cut = 0
+        for mark in _BREAKS:
+            found = window.rfind(mark, 0, limit + 1)
+            # A break in the first half would leave many tiny bubbles: cut harder instead.
+            if found >= limit // 2:
+                cut = min(found + len(mark.rstrip()), limit)
+                break
+        if cut == 0:
+            cut = limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
 class OutboundChannel(Protocol):
     """The way out: the outbox hands it one stored reply at a time, in order per conversation."""
 

@@ -12,10 +12,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from channels.base import split_text
 from channels.kakao import settings as kakao_settings
 from channels.kakao.inline import InlineAnswers
 from channels.kakao.settings import Settings as KakaoSettings
-from channels.kakao.templates import TEXT_LIMIT, pack, split_text
+from channels.kakao.templates import TEXT_LIMIT, pack
 from channels.registry import configured
 from chatbot.builtin import KnowledgeBot
 from hub.app import create_app
@@ -311,7 +312,7 @@ def test_pack_splits_merges_and_keeps_order() -> None:
     assert crowded.included == 2 and len(crowded.bubbles) == 3
     cut = pack(["가" * 3990])
     assert cut.truncated and len(cut.bubbles) == 3 and cut.bubbles[-1].endswith("…")
-    sentences = split_text("첫 문장입니다. " * 150)
+    sentences = split_text("첫 문장입니다. " * 150, TEXT_LIMIT)
     assert all(len(piece) <= TEXT_LIMIT and piece.endswith("다.") for piece in sentences)
 
 

@@ -18,7 +18,7 @@ from channels.registry import configured
 from channels.telegram import INFO
 from channels.telegram import settings as telegram_settings
 from channels.telegram.keyboards import keyboard_for
-from channels.telegram.outbound import TelegramOutbound
+from channels.telegram.outbound import MAX_TEXT, TelegramOutbound
 from channels.telegram.settings import Settings as TelegramSettings
 from channels.telegram.settings import derived_secret
 from hub.app import create_app
@@ -306,10 +306,19 @@ async def test_deliver_maps_telegram_failures(database_url: str, telegram: Teleg
         await telegram.start()
         assert (await channel.deliver(conversation, message)).status.value == "sent"
 
-        # Longer than Telegram takes: cut to 4096 rather than refused.
-        long = dataclasses.replace(message, text="가" * 5000, actions=())
-        await channel.deliver(conversation, long)
-        assert len(telegram.sent[-1]["text"]) == 4096 and telegram.sent[-1]["reply_markup"] is None
+        # Longer than Telegram takes: several messages, cut between sentences, nothing lost; the
+        # buttons under the last.
+        sentence = "따릉이는 서울시 공공자전거입니다. "
+        text = sentence * (2 * MAX_TEXT // len(sentence) + 3)
+        long = dataclasses.replace(message, text=text, actions=(QuickReply("상담원 연결", "상담원 연결"),))
+        before = len(telegram.sent)
+        delivered = await channel.deliver(conversation, long)
+        parts = telegram.sent[before:]
+        assert len(parts) == 3 and all(len(p["text"]) <= MAX_TEXT for p in parts)
+        assert " ".join(p["text"] for p in parts) == text.strip()
+        assert all(p["text"].endswith("입니다.") for p in parts)
+        assert [p["reply_markup"] is not None for p in parts] == [False, False, True]
+        assert delivered.provider_message_id == f"{CHAT}:{parts[-1]['message_id']}"
 
 
 async def bot_answers(client: TestClient) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ import logging
 
 import aiohttp
 
-from channels.base import DeliveryFailed
-from channels.kakao.templates import TEXT_LIMIT, split_text
+from channels.base import DeliveryFailed, split_text
+from channels.kakao.templates import TEXT_LIMIT
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5.0

@@ -11,36 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from channels.base import split_text
+
 TEXT_LIMIT = 1000
 MAX_OUTPUTS = 3
 MAX_QUICK_REPLIES = 10
 LABEL_LIMIT = 14
 ELLIPSIS = "…"
 _JOINER = "\n\n"
-# Where a long text is best cut, in order of preference: paragraph, line, sentence, word.
-_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", " ")
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a text into pieces of at most `limit` characters, at the most natural break."""
-    text = text.strip()
-    pieces: list[str] = []
-    while len(text) > limit:
-        window = text[: limit + 1]
-        cut = 0
-        for mark in _BREAKS:
-            found = window.rfind(mark, 0, limit + 1)
-            # A break in the first half would leave many tiny bubbles: cut harder instead.
-            if found >= limit // 2:
-                cut = min(found + len(mark.rstrip()), limit)
-                break
-        if cut == 0:
-            cut = limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 @dataclass(frozen=True)

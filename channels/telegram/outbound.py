@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 
-from channels.base import Delivered, DeliveryFailed
+from channels.base import Delivered, DeliveryFailed, split_text
 from channels.telegram.bot import TelegramBot
 from channels.telegram.failures import failure_from
 from channels.telegram.keyboards import keyboard_for
 from model import Conversation, Message, MessageStatus
 
-log = logging.getLogger(__name__)
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
 
 
@@ -33,23 +30,22 @@ class TelegramOutbound:
         await self._bot.start()
 
     async def deliver(self, conversation: Conversation, message: Message) -> Delivered:
-        """Send one message to the citizen's chat; SENT with the chat's message id."""
+        """Send one message to the citizen's chat, in several when it is longer than Telegram
+        takes; SENT with the chat's message id of the last."""
         if not self._bot.connected.is_set():
             raise DeliveryFailed("the Telegram bot is not connected yet", retryable=True)
         try:
             chat_id = int(conversation.sender)
         except ValueError:
             raise DeliveryFailed(f"{conversation.sender!r} is not a Telegram chat id", retryable=False) from None
-        text = message.text
-        if len(text) > MAX_TEXT:
-            log.warning("message %s cut to Telegram's %d characters", message.id, MAX_TEXT)
-            text = text[:MAX_TEXT]
-        if not text.strip():
+        pieces = split_text(message.text, MAX_TEXT)
+        if not pieces:
             raise DeliveryFailed("Telegram cannot send an empty message", retryable=False)
         try:
-            sent = await self._bot.bot.send_message(
-                chat_id=chat_id, text=text, reply_markup=keyboard_for(message.actions)
-            )
+            for number, piece in enumerate(pieces, 1):
+                # A long answer goes as several messages; its buttons under the last one.
+                buttons = keyboard_for(message.actions) if number == len(pieces) else None
+                sent = await self._bot.bot.send_message(chat_id=chat_id, text=piece, reply_markup=buttons)
         except TelegramError as error:
             raise failure_from(error) from error
         # Message ids are only unique within a chat; the chat makes them unique in the channel.
