@@ -44,6 +44,9 @@ class Auth:
         self._store = store
         self._hasher = hasher or PasswordHasher()
         self._lifetime = token_lifetime
+        # Checked against for a username nobody has, so that it costs the hashing a wrong
+        # password costs: the response time tells no one which names exist.
+        self._decoy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -52,7 +55,8 @@ class Auth:
         """A new token for the agent, or 401 for a wrong username or password."""
         async with self._store.write() as session:
             found = await agent_store.password_hash(session, username)
-            if found is None or not self._verify(found[1], password):
+            matches = self._verify(found[1] if found else self._decoy_hash, password)
+            if found is None or not matches:
                 raise unauthorised("Wrong username or password.")
             agent_id = found[0]
             token = secrets.token_urlsafe(32)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+import pytest
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from hub.auth import Auth
 from hub.core import Hub
+from model.errors import HubError
 from store.tables import AgentRow
 from tests.conftest import DEMO_PASSWORD, citizen_says, login
 
@@ -73,3 +79,27 @@ async def test_presence_and_busy(client: TestClient) -> None:
     fourth = await citizen_says(client, "c9", "버스 상담사 연결해 주세요")
     full = await client.post(f"/api/v1/conversations/{fourth['conversation_id']}/claim", headers=kim)
     assert full.status == 409
+
+
+class CountingHasher(PasswordHasher):
+    """Argon2 as the hub uses it, counting the passwords it checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=1024)
+        self.checked = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.checked += 1
+        return super().verify(hash, password)
+
+
+async def test_an_unknown_username_costs_the_hashing_a_wrong_password_costs(hub: Hub) -> None:
+    """Otherwise the response time tells an attacker which usernames exist."""
+    hasher = CountingHasher()
+    auth = Auth(hub.store, hasher)
+    for username in ("kim", "nobody"):
+        with pytest.raises(HubError) as refused:
+            await auth.login(username, "wrong-password")
+        assert refused.value.status == 401 and refused.value.message == "Wrong username or password."
+    assert hasher.checked == 2
+    assert (await auth.login("kim", DEMO_PASSWORD)).agent.username == "kim"
