@@ -98,6 +98,5 @@ class Auth:
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             return header[7:].strip() or None, False
-        if request.query.get("token"):
-            return request.query["token"], False
+        # Never from the address (`?token=`): addresses are written to access logs.
         return request.cookies.get(SESSION_COOKIE), True

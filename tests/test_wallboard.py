@@ -74,9 +74,9 @@ async def test_the_socket_is_for_supervisors_and_pushes_changes(client: TestClie
     for path in ("/api/v1/wallboard/ws", "/api/v1/wallboard"):
         response = await client.get(path)
         assert response.status == 401 and (await response.json())["error"]["code"] == "unauthorised"
-    agent = (await login(client, "kim", available=False))["Authorization"].removeprefix("Bearer ")
+    agent = await login(client, "kim", available=False)
     with pytest.raises(WSServerHandshakeError) as refused:
-        await client.ws_connect(f"/api/v1/wallboard/ws?token={agent}")
+        await client.ws_connect("/api/v1/wallboard/ws", headers=agent)
     assert refused.value.status == 403
 
     supervisor = await login(client, "jung", available=False)
