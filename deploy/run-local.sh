@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 HOST="${HOST:-127.0.0.1}" PORT="${PORT:-8080}"
 RASA_DIR=chatbot/rasa
-RASA="$(realpath -m "${RASA_VENV:-$RASA_DIR/.venv}")/bin/rasa"
+RASA="$(realpath -m "${RASA_VENV:-.venv-rasa}")/bin/rasa"
 MODEL="$RASA_DIR/models/dasan.tar.gz"
 HUB=yes
 [[ "${1:-}" == "--assistant-only" ]] && HUB=no

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import aiohttp
 
+from chatbot.evaluation.assistant import rasa_executable
+
 REPO = Path(__file__).resolve().parent.parent
 RASA_DIR = REPO / "chatbot" / "rasa"
 RASA_MODEL = RASA_DIR / "models" / "dasan.tar.gz"
-
-
-def rasa_executable() -> Path:
-    return Path(os.environ.get("RASA_VENV", RASA_DIR / ".venv")) / "bin" / "rasa"
 
 
 def free_port() -> int:

@@ -40,8 +40,8 @@ class AssistantUnavailable(Exception):
 
 
 def rasa_executable() -> Path:
-    """Rasa in its own virtualenv (`RASA_VENV`, as `make` sets it, else chatbot/rasa/.venv)."""
-    return Path(os.environ.get("RASA_VENV", RASA_DIR / ".venv")) / "bin" / "rasa"
+    """Rasa in its own virtualenv (`RASA_VENV`, as `make` sets it, else .venv-rasa)."""
+    return Path(os.environ.get("RASA_VENV", RASA_DIR.parent.parent / ".venv-rasa")) / "bin" / "rasa"
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ the language file each message came from and prints, per language:
 - the confusions.
 
 Runs with the Rasa virtualenv's Python (it needs Rasa's PyYAML, nothing else):
-    chatbot/rasa/.venv/bin/python chatbot/rasa/evaluate.py [--model models/dasan.tar.gz]
+    .venv-rasa/bin/python chatbot/rasa/evaluate.py [--model models/dasan.tar.gz]
 Writes results/heldout/per_language.json beside Rasa's own reports.
 """
 

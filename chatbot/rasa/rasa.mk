@@ -6,7 +6,8 @@
 # Rasa never enters the hub's .venv: it needs Python <= 3.10 and pins aiohttp < 3.9.
 
 RASA_DIR := chatbot/rasa
-RASA_VENV ?= $(RASA_DIR)/.venv
+# Beside the hub's .venv, outside the packages: its site-packages are no part of the project.
+RASA_VENV ?= .venv-rasa
 RASA_PORT ?= 5005
 RASA_BIN := $(abspath $(RASA_VENV))/bin
 RASA_STAMP := $(RASA_VENV)/.rasa-3.6.21-installed

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates chatbot/rasa/.venv (Python 3.10) with rasa==3.6.21. Idempotent: a second run
+# Creates .venv-rasa at the top of the repository (Python 3.10) with rasa==3.6.21. Idempotent: a second run
 # only checks the installed version and exits. Prints the time taken and the venv size.
 #
 # Rasa 3.6 supports Python 3.8-3.10 only and pins aiohttp<3.9, so it never shares the
@@ -7,7 +7,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VENV="${RASA_VENV:-$HERE/.venv}"
+VENV="${RASA_VENV:-$HERE/../../.venv-rasa}"
 RASA_VERSION="3.6.21"
 STAMP="$VENV/.rasa-$RASA_VERSION-installed"
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VENV="${RASA_VENV:-$HERE/.venv}"
+VENV="${RASA_VENV:-$HERE/../../.venv-rasa}"
 [[ -x "$VENV/bin/rasa" ]] || { echo "train.sh: no Rasa in $VENV; run chatbot/rasa/setup.sh first" >&2; exit 1; }
 
 cd "$HERE"   # Rasa puts the working directory on sys.path: dasan_nlu/ must be importable
