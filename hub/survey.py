@@ -3,9 +3,10 @@ in their language and on their channel, to rate it from 1 to 5, and may then say
 
 The rules:
 - Only an agent's resolve (with a disposition) asks; a conversation the citizen left (while
-  waiting, with the bot, or while the agent served them) or the bot closed is not asked. The question ends the closing message itself (one message, one SMS),
-  with a button per score where the channel shows buttons, and the numbered scale where it does
-  not (SMS, the sign-language video page); `survey_asked` records when.
+  waiting, with the bot, or while the agent served them) or the bot closed is not asked. The
+  question ends the closing message itself (one message, one SMS), with a button per score
+  where the channel shows buttons, and the numbered scale where it does not (SMS, the
+  sign-language video page); `survey_asked` records when.
 - A resolve happens once per round (the state machine allows it only from `assigned`), so the
   survey is asked at most once per round; a reopen starts a new round and ends the old survey.
 - A message that is a rating ("5", " 5 ", "5점", "５") within `answer_window` of the question,

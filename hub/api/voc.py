@@ -158,7 +158,7 @@ async def start_report(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/v1/reports/voc/{id}")
-async def report_state(request: web.Request) -> web.Response:
+async def report_status(request: web.Request) -> web.Response:
     """A job's progress; once done, the addresses of its files."""
     await request.app[HUB].auth.agent(request, Role.SUPERVISOR)
     return web.json_response(_job(request).to_json())
