@@ -163,6 +163,16 @@ class EventType(StrEnum):
     SURVEY_ANSWERED = "survey_answered"
     """The citizen's rating: `data.score` 1–5, `data.points` on the report's 100-point scale,
     `data.comment` when they said why."""
+    ABUSE_DETECTED = "abuse_detected"
+    """A citizen's message read as abusive: `data.message_id`, `data.categories` (model.abuse)."""
+    WARNED = "warned"
+    """The protection protocol's standard warning went to the citizen: `data.count` so far."""
+    ENDED_UNDER_PROTOCOL = "ended_under_protocol"
+    """The agent ended the conversation under the protection protocol after its warnings."""
+    CONTACT_BLOCKED = "contact_blocked"
+    """The contact may not write until `data.until` (`data.block_id`)."""
+    BLOCK_LIFTED = "block_lifted"
+    """A supervisor lifted the contact's block on appeal (`data.block_id`)."""
 
 
 class Decider(StrEnum):

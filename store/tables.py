@@ -116,6 +116,8 @@ class MessageRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    abuse: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """The abuse categories found in a citizen's message (model.abuse); None when none."""
 
 
 class EventRow(Base):
@@ -154,6 +156,7 @@ class AuthTokenRow(Base):
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
 
 
 class QueueRow(Base):
@@ -310,3 +313,53 @@ class PartMemberRow(Base):
     __tablename__ = "part_members"
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), primary_key=True)
     part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+
+
+class AuditRow(Base):
+    """Who did what to whom: administrative actions, reveals of personal data, data requests."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LoginFailureRow(Base):
+    """A failed login, kept in the database so that every hub process counts the same ones."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class ContactBlockRow(Base):
+    """A contact blocked under the protection protocol until a time, unless a supervisor lifts it."""
+
+    __tablename__ = "contact_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SecretRow(Base):
+    """A secret the hub made itself (the API channel's key when none is configured)."""
+
+    __tablename__ = "hub_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
