@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub import supervision
+from hub.access import may_read
 from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
-from model import Agent, Conversation, ConversationState, Role
+from model import Agent, ConversationState, Role
 from model.clock import utcnow
 from model.errors import HubError
 from store import agents, conversations, queues
@@ -32,13 +33,6 @@ async def console_page(request: web.Request) -> web.FileResponse:
 @routes.get("/console")
 async def console_redirect(request: web.Request) -> web.Response:
     raise web.HTTPFound("/console/")
-
-
-def _concerns(agent: Agent, conversation: Conversation) -> bool:
-    """Whether the agent sees this conversation: theirs, waiting in their queues, or a supervisor."""
-    if agent.role.at_least(Role.SUPERVISOR) or conversation.assigned_agent == agent.username:
-        return True
-    return conversation.state.waiting and (conversation.queue in agent.skills)
 
 
 async def snapshot(hub: Hub, agent_id: str) -> dict[str, Any]:
@@ -104,7 +98,7 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
     async for event in events:
         if socket.closed:
             break
-        if isinstance(event, (MessageAdded, MessageChanged)) and _concerns(agent, event.conversation):
+        if isinstance(event, (MessageAdded, MessageChanged)) and may_read(agent, event.conversation):
             await socket.send_json(
                 {"type": "message", "conversation_id": event.conversation.id, "message": event.message.to_json()}
             )
