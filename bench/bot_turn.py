@@ -29,11 +29,15 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from channels.registry import configured  # noqa: E402
 from hub.app import build_hub, create_app, open_hub  # noqa: E402
-from hub.config import Settings  # noqa: E402
+from hub.config import DEFAULT_PUBLIC_URL, Settings  # noqa: E402
 from hub.core import HUB  # noqa: E402
+from hub.limits import LimitSettings, Rate  # noqa: E402
 from tests.services import RASA_DIR, RASA_MODEL, action_server, free_port, rasa_executable, rasa_server  # noqa: E402
 
+API_KEY = "bench-api-channel-key"
+UNLIMITED = Rate(1_000_000, 100_000)
 QUESTIONS = {
     "ko": "따릉이 대여 방법 알려주세요",
     "en": "how do I rent a Ttareungyi bike?",
@@ -44,9 +48,11 @@ QUESTIONS = {
 }
 
 
-async def timed(session: aiohttp.ClientSession, url: str, body: dict[str, object]) -> tuple[float, object]:
+async def timed(
+    session: aiohttp.ClientSession, url: str, body: dict[str, object], headers: dict[str, str] | None = None
+) -> tuple[float, object]:
     start = time.perf_counter()
-    async with session.post(url, json=body) as response:
+    async with session.post(url, json=body, headers=headers) as response:
         response.raise_for_status()
         answer = await response.json()
     return (time.perf_counter() - start) * 1000, answer
@@ -75,7 +81,15 @@ async def measure(rounds: int, folder: Path) -> None:
         print("starting the action server and Rasa (the model takes about a minute to load)…", flush=True)
         await actions.ready(timeout=60)
         await rasa.ready(timeout=300, model_loaded=True)
-        app = create_app(Settings(database_url=database_url, rasa_url=rasa.url, load_demo=False))
+        app = create_app(
+            Settings(
+                database_url=database_url,
+                rasa_url=rasa.url,
+                load_demo=False,
+                channels=tuple(configured({"DASAN_API_CHANNEL_KEY": API_KEY}, DEFAULT_PUBLIC_URL)),
+                limits=LimitSettings(per_address=UNLIMITED, per_sender=UNLIMITED, per_conversation=UNLIMITED),
+            )
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         port = free_port()
@@ -98,6 +112,7 @@ async def measure(rounds: int, folder: Path) -> None:
                         session,
                         hub_url,
                         {"sender": sender, "text": question, "message_id": sender, "language": language},
+                        {"Authorization": f"Bearer {API_KEY}"},
                     )
                     assert isinstance(answer, dict) and answer["replies"], f"no answer in {language}: {answer}"
                     if round_number:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -24,6 +25,14 @@ sys.path.insert(0, str(HERE.parent))
 
 from tests.services import REPO, Service, free_port  # noqa: E402
 
+API_KEY = "bench-api-channel-key"
+# The bench measures throughput, not the limits: its hub takes its key and allows any rate.
+HUB_ENV = {
+    "DASAN_API_CHANNEL_KEY": API_KEY,
+    "DASAN_RATE_PER_ADDRESS": "1000000/100000",
+    "DASAN_RATE_PER_SENDER": "1000000/100000",
+    "DASAN_RATE_PER_CONVERSATION": "1000000/100000",
+}
 QUESTIONS = [
     "따릉이 대여 방법 알려주세요",
     "여권 재발급은 어디서 하나요?",
@@ -46,7 +55,8 @@ async def drive(url: str, senders: int, messages: int, label: str) -> dict[str, 
                 "message_id": f"{label}-{number}-{m}",
             }
             started = time.perf_counter()
-            async with session.post(url + "/api/v1/channels/api/messages", json=body) as response:
+            headers = {"Authorization": f"Bearer {API_KEY}"}
+            async with session.post(url + "/api/v1/channels/api/messages", json=body, headers=headers) as response:
                 await response.read()
                 errors += response.status != 200
             latencies.append(time.perf_counter() - started)
@@ -77,6 +87,7 @@ async def main() -> None:
     dasan = str(Path(sys.executable).parent / "dasan")
     hub_port, bare_port = free_port(), free_port()
     hub_args = [dasan, "serve", "--port", str(hub_port), "--database", database]
+    os.environ.update(HUB_ENV)  # the hub process inherits them
     hub = Service("hub", hub_args, REPO, hub_port, "/healthz", Path(work) / "hub.log")
     bare_args = [sys.executable, str(HERE / "bare_server.py"), str(bare_port)]
     bare = Service("bare aiohttp", bare_args, REPO, bare_port, "/healthz", Path(work) / "bare.log")

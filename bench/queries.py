@@ -24,11 +24,15 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from channels.registry import configured  # noqa: E402
 from hub.app import create_app  # noqa: E402
-from hub.config import Settings  # noqa: E402
+from hub.config import DEFAULT_PUBLIC_URL, Settings  # noqa: E402
 from hub.core import HUB  # noqa: E402
+from hub.limits import LimitSettings, Rate  # noqa: E402
 
 QUESTION = "따릉이 대여 방법 알려주세요"
+API_KEY = "bench-api-channel-key"
+UNLIMITED = Rate(1_000_000, 100_000)
 
 
 async def main() -> None:
@@ -37,7 +41,13 @@ async def main() -> None:
     args = parser.parse_args()
     counts: collections.Counter[str] = collections.Counter()
     counting = False
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/queries.db"))
+    app = create_app(
+        Settings(
+            database_url=f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/queries.db",
+            channels=tuple(configured({"DASAN_API_CHANNEL_KEY": API_KEY}, DEFAULT_PUBLIC_URL)),
+            limits=LimitSettings(per_address=UNLIMITED, per_sender=UNLIMITED, per_conversation=UNLIMITED),
+        )
+    )
     hub = app[HUB]
     for role, engine in (("write", hub.store.write_engine), ("read", hub.store.read_engine)):
 
@@ -51,7 +61,9 @@ async def main() -> None:
 
         async def send(sender: str, message_id: str) -> None:
             body = {"sender": sender, "text": QUESTION, "message_id": message_id}
-            response = await client.post("/api/v1/channels/api/messages", json=body)
+            response = await client.post(
+                "/api/v1/channels/api/messages", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
+            )
             assert response.status == 200, await response.text()
 
         for number in range(5):  # first queries, the search index, the outbox's first round

@@ -16,20 +16,20 @@ Body = TypeVar("Body", bound=BaseModel)
 
 def json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or a clear 400 (an empty, malformed or too deeply nested body,
-    or JSON that is not an object)."""
+    JSON that is not an object, or text no database stores: NUL, unpaired surrogates)."""
     try:
         data = json.loads(raw) if raw else None
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise HubError(400, "malformed_json", f"The body is not valid JSON: {error}.") from None
     if not isinstance(data, dict):
         raise HubError(400, "invalid_body", "The body must be a JSON object.")
+    refuse_nul(data)
     return data
 
 
 async def read_body(request: web.Request, model: type[Body]) -> Body:
     """The request's JSON body validated as `model`; a clear 400 naming what is wrong."""
     data = json_object(await request.read())
-    refuse_nul(data)
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -9,9 +9,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from hub.auth import Auth
 from model import CATEGORIES, LANGUAGES, QUEUE_NAMES, AgentState, Role
+from model.audit import AuditAction
 from model.clock import utcnow
 from model.errors import conflict
 from store import agents as agent_store
+from store import audit
 from store.db import Store
 
 DEMO_AGENTS = Path(__file__).parent / "demo_agents.json"
@@ -43,8 +45,10 @@ class NewAgent(BaseModel):
         return languages
 
 
-async def add_agent(store: Store, auth: Auth, agent: NewAgent) -> None:
-    """Create the agent, offline; a conflict when the username is taken."""
+async def add_agent(store: Store, auth: Auth, agent: NewAgent, actor: str = "system") -> None:
+    """Create the agent, offline, and say so in the audit log with `actor` (`cli` for the
+    command, `system` for the demo); a conflict when the username is taken."""
+    now = utcnow()
     async with store.write() as session:
         if await agent_store.by_username(session, agent.username):
             raise conflict(f"An agent named {agent.username!r} exists already.")
@@ -59,8 +63,10 @@ async def add_agent(store: Store, auth: Auth, agent: NewAgent) -> None:
             languages=agent.languages,
             capacity=agent.capacity,
             idle_since=None,
-            created_at=utcnow(),
+            created_at=now,
         )
+        audit.record(session, actor, AuditAction.AGENT_ADDED, f"agent:{agent.username}", now,
+                     {"role": agent.role.value, "skills": agent.skills, "languages": agent.languages})  # fmt: skip
 
 
 def demo_agents() -> list[NewAgent]:

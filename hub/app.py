@@ -25,7 +25,11 @@ from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
 from hub import public_kb
 from hub.agents import add_agent, demo_agents
+from hub.api import audit as audit_api
 from hub.api import conversations, knowledge, questions, report_exports, session, supervision
+from hub.api import data_requests as data_requests_api
+from hub.api import privacy as privacy_api
+from hub.api import protection as protection_api
 from hub.api import reports as reports_api
 from hub.api import teams as teams_api
 from hub.api import voc as voc_api
@@ -45,9 +49,14 @@ from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.editorial import Editorial
 from hub.ingest import Ingest
+from hub.limits import CitizenLimits, address_limit
 from hub.message_translator import MessageTranslator
+from hub.protection import Protection
 from hub.questions import Questions
+from hub.retention import Retention, recordings_archive
+from hub.security import security_headers, with_made_api_key
 from hub.survey import Survey
+from model.abuse import AbuseDetector
 from model.catalog import CATALOG_DIR, Catalog
 from model.clock import utcnow
 from store import agents as agent_store
@@ -83,9 +92,23 @@ def build_hub(settings: Settings) -> Hub:
     translator = make_translator(settings, store)
     bot = BotSwitch(KnowledgeBot(knowledge_base, translator=translator, texts=catalog.text), rasa)
     dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
-    auth = Auth(store, PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib))
+    auth = Auth(
+        store,
+        PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
+        settings.auth,
+    )
     editorial = Editorial(store, knowledge_base, PhoneDirectory.read())
     survey = Survey(catalog, settings.survey)
+    protection = Protection(
+        store,
+        bus,
+        dispatcher,
+        catalog,
+        AbuseDetector(),
+        settings.protection,
+        settings.report_targets,
+        settings.timezone,
+    )
     hub = Hub(
         settings=settings,
         store=store,
@@ -106,14 +129,19 @@ def build_hub(settings: Settings) -> Hub:
             settings.router,
             settings.reopen_window,
             survey,
+            protection,
         ),
         desk=Desk(store, bus, dispatcher, catalog, translator, survey),
+        protection=protection,
         auth=auth,
         contacts=ContactLinks(store, bus),
         bot=bot,
         translator=translator,
+        limits=CitizenLimits(settings.limits),
     )
-    hub.channels.update({configured.info.channel: configured.build(hub) for configured in settings.channels})
+    hub.channels.update(
+        {channel.info.channel: with_made_api_key(channel, store).build(hub) for channel in settings.channels}
+    )
     return hub
 
 
@@ -138,10 +166,17 @@ async def load_demo(hub: Hub) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     """The hub as an aiohttp application; everything starts and stops with it."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     hub = build_hub(settings)
+    # The citizens' doors (every channel's routes) and the login are limited per client address.
+    doors = {route.path for parts in hub.channels.values() for route in parts.inbound.routes()} | {session.LOGIN}
+    app = web.Application(
+        middlewares=[error_middleware, address_limit(settings.limits, doors)], client_max_size=MAX_BODY_BYTES
+    )
+    app.on_response_prepare.append(security_headers)
     app[HUB] = hub
     voc_api.setup(app, hub)
+    data_requests_api.setup(app, hub)
+    retention = Retention(hub.store, settings.retention, recordings_archive(settings), settings.timezone)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await open_hub(hub)
@@ -155,6 +190,7 @@ def create_app(settings: Settings) -> web.Application:
             Outbox(hub.store, hub.bus, {parts.channel: parts.outbound for parts in channels}, settings.outbox).run(),
             tell_channels(hub.bus, hub.channels),
             MessageTranslator(hub.store, hub.bus, hub.translator).run(),
+            retention.daily(),  # returns at once unless a daily hour is set
         ]
         tasks = [asyncio.create_task(worker) for worker in workers]
         yield
@@ -179,6 +215,8 @@ def create_app(settings: Settings) -> web.Application:
     for table in (
         session.routes,
         conversations.routes,
+        protection_api.routes,
+        privacy_api.routes,
         knowledge.routes,
         questions.routes,
         public_kb.routes,
@@ -188,6 +226,8 @@ def create_app(settings: Settings) -> web.Application:
         voc_api.routes,
         wallboard_api.routes,
         report_exports.routes,
+        audit_api.routes,
+        data_requests_api.routes,
         channel_routes,
         console.routes,
         openapi_routes,

@@ -32,7 +32,17 @@ class AgentChanged:
     agent: Agent
 
 
-HubEvent = MessageAdded | MessageChanged | ConversationChanged | AgentChanged
+@dataclass(frozen=True)
+class AbuseAlert:
+    """A citizen's message read as a threat or as talk of self-harm: supervisors must know at once."""
+
+    kind: str
+    """threat or self_harm"""
+    conversation: Conversation
+    message: Message
+
+
+HubEvent = MessageAdded | MessageChanged | ConversationChanged | AgentChanged | AbuseAlert
 
 
 class Subscription:

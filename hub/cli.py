@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -15,19 +16,29 @@ from pydantic import ValidationError
 
 from chatbot.knowledge.files import read_articles
 from hub.agents import NewAgent, add_agent
-from hub.api.teams import NameBody
+from hub.api.audit import MAX_ENTRIES as MAX_AUDIT_ENTRIES
+from hub.api.audit import parse_action, parse_since
+from hub.api.teams import NameBody, record_change
 from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
+from hub.data_requests import DataRequests
 from hub.reports import voc_render
 from hub.reports.voc import Month
+from hub.retention import Progress, Retention
 from hub.simulate import simulate
 from model import Role
 from model.errors import HubError, invalid
 from model.masking import MaskingFilter
+from sign_video import settings as video_settings
+from sign_video.archive import Archive
+from store import audit as audit_store
 from store import teams as team_store
 from translation.configured import engine_factories
 from translation.configured import routes as translation_routes
+
+CLI_ACTOR = "cli"
+"""Who the audit log says made a change through this command."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     assign.add_argument("username")
     assign.add_argument("part", metavar="TEAM/PART")
 
+    audit_log = commands.add_parser("audit", help="the audit log of administrative actions, newest first")
+    audit_log.add_argument("--target", help="what it was done to, as KIND:ID (agent:kim, team:3, contact:...)")
+    audit_log.add_argument("--since", help="an ISO date or date and time (city time without an offset)")
+    audit_log.add_argument("--action", dest="audit_action", help="one action (agent_added, team_changed, ...)")
+    audit_log.add_argument("--limit", type=int, default=200)
+
+    retention = commands.add_parser("retention", help="anonymise and delete personal data past its retention period")
+    retention.add_argument("--dry-run", action="store_true", help="count what would go, change nothing")
+
+    contact = commands.add_parser("contact", help="a citizen's data request (PIPA)").add_subparsers(
+        dest="action", required=True
+    )
+    contact_export = contact.add_parser("export", help="print everything held on the contact as JSON")
+    contact_export.add_argument("contact_id")
+    contact_erase = contact.add_parser("erase", help="erase the contact's personal data")
+    contact_erase.add_argument("contact_id")
+    contact_erase.add_argument("--reason", required=True, help="the citizen's request as received, for the audit log")
+
     simulate = commands.add_parser("simulate", help="fill the database with realistic, back-dated traffic")
     simulate.add_argument("--days", type=int, required=True, help="how many days before today to fill")
     simulate.add_argument("--per-day", type=int, required=True, help="conversations a day")
@@ -114,8 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         ("teams", "add"): lambda hub: _add_team(hub, args.name),
         ("teams", "part"): lambda hub: _add_part(hub, args.team, args.part),
         ("teams", "assign"): lambda hub: _assign(hub, args.username, args.part),
+        ("audit", None): lambda hub: _audit(hub, args.target, args.since, args.audit_action, args.limit),
         ("simulate", None): lambda hub: _simulate(hub, args),
-    }[(args.command, None if simulating else args.action)]
+        ("retention", None): lambda hub: _retention(hub, args.dry_run),
+        ("contact", "export"): lambda hub: _export_contact(hub, args.contact_id),
+        ("contact", "erase"): lambda hub: _erase_contact(hub, args.contact_id, args.reason),
+    }[(args.command, getattr(args, "action", None))]
     try:
         asyncio.run(_with_hub(settings, action))
     except HubError as error:
@@ -162,7 +195,7 @@ async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
         fields["skills"] = [s.strip() for s in args.skills.split(",") if s.strip()]
     if args.languages:
         fields["languages"] = [s.strip() for s in args.languages.split(",") if s.strip()]
-    await add_agent(hub.store, hub.auth, NewAgent.model_validate(fields))
+    await add_agent(hub.store, hub.auth, NewAgent.model_validate(fields), actor=CLI_ACTOR)
     print(f"added agent {args.username} ({args.role})")
 
 
@@ -192,6 +225,7 @@ async def _add_team(hub: Hub, name: str) -> None:
     body = NameBody.model_validate({"name": name})
     async with hub.store.write() as session:
         team = await team_store.create_team(session, body.name)
+        record_change(session, CLI_ACTOR, f"team:{team.id}", "created", name=team.name)
     print(f"added team {team.name} ({team.id})")
 
 
@@ -200,6 +234,7 @@ async def _add_part(hub: Hub, team_name: str, part_name: str) -> None:
     async with hub.store.write() as session:
         team = await team_store.team_named(session, team_name)
         part = await team_store.create_part(session, team.id, body.name)
+        record_change(session, CLI_ACTOR, f"part:{part.id}", "created", team=team.id, name=part.name)
     print(f"added part {team.name}/{part.name} ({part.id})")
 
 
@@ -210,7 +245,29 @@ async def _assign(hub: Hub, username: str, team_and_part: str) -> None:
     async with hub.store.write() as session:
         part = await team_store.part_named(session, team_name, part_name)
         member = await team_store.set_part(session, username, part.id)
+        record_change(session, CLI_ACTOR, f"agent:{member.username}", "part_set", part=part.id,
+                      team_name=member.team, part_name=member.part)  # fmt: skip
     print(f"{member.username} is in {member.team}/{member.part}")
+
+
+async def _audit(hub: Hub, target: str | None, since: str | None, action: str | None, limit: int) -> None:
+    """The audit log's entries, newest first, one a line: time, actor, action, target, detail."""
+    if not 1 <= limit <= MAX_AUDIT_ENTRIES:
+        raise invalid(f"--limit must be from 1 to {MAX_AUDIT_ENTRIES}.")
+    async with hub.store.read() as session:
+        found = await audit_store.entries(
+            session,
+            target=target or None,
+            action=parse_action(action) if action else None,
+            since=parse_since(since, hub.settings.timezone) if since else None,
+            limit=limit,
+        )
+    if not found:
+        print("no audit entry")
+    for entry in found:
+        detail = json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)
+        print(f"{entry.at.astimezone(hub.settings.timezone).isoformat(timespec='seconds')}  {entry.actor}  "
+              f"{entry.action.value}  {entry.target}  {detail}")  # fmt: skip
 
 
 async def _voc_report(hub: Hub, month: str, out: Path) -> None:
@@ -231,6 +288,43 @@ async def _voc_report(hub: Hub, month: str, out: Path) -> None:
 async def _simulate(hub: Hub, args: argparse.Namespace) -> None:
     summary = await simulate(hub, args.days, args.per_day, args.seed, progress=sys.stderr)
     print("\n".join(summary.lines()))
+
+
+def _recordings(hub: Hub) -> Archive:
+    """The video channel's recordings folder and period, as `dasan serve` would run it."""
+    video = video_settings.from_env(os.environ, hub.settings.public_url)
+    return Archive(video.media.recordings, video.retention)
+
+
+async def _retention(hub: Hub, dry_run: bool) -> None:
+    """Run the retention job (or count what it would do); progress goes to stderr."""
+    retention = Retention(hub.store, hub.settings.retention, _recordings(hub), hub.settings.timezone)
+
+    def progress(step: Progress) -> None:
+        total = f"/{step.total:,}" if step.total is not None else ""
+        print(f"\rretention: {step.stage} {step.done:,}{total}", end="", file=sys.stderr, flush=True)
+
+    report = await retention.run(CLI_ACTOR, dry_run=dry_run, progress=progress)
+    print(file=sys.stderr)
+    print("would anonymise or delete (dry run, nothing changed):" if dry_run else "anonymised or deleted:")
+    for kind, count in report.tally.to_json().items():
+        print(f"  {kind:<14}{count:>10,}")
+    oldest = report.oldest.astimezone(hub.settings.timezone).date().isoformat() if report.oldest else "-"
+    print(f"  oldest        {oldest:>10}")
+
+
+async def _export_contact(hub: Hub, contact_id: str) -> None:
+    """Print everything held on the contact as JSON (audited, actor `cli`)."""
+    export = await DataRequests(hub.store, _recordings(hub)).export(CLI_ACTOR, contact_id)
+    sys.stdout.write(export.json_bytes().decode() + "\n")
+
+
+async def _erase_contact(hub: Hub, contact_id: str, reason: str) -> None:
+    """Erase the contact's personal data (audited, actor `cli`)."""
+    if not reason.strip():
+        raise invalid("--reason must say why: the citizen's request as received.")
+    tally = await DataRequests(hub.store, _recordings(hub)).erase(CLI_ACTOR, contact_id, reason.strip())
+    print(f"erased contact {contact_id}: " + ", ".join(f"{kind} {count}" for kind, count in tally.to_json().items()))
 
 
 if __name__ == "__main__":

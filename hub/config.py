@@ -10,7 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from channels.registry import ConfiguredChannel, configured
+from hub.auth import AuthSettings
 from hub.delivery import OutboxSettings
+from hub.limits import LimitSettings
 from hub.survey import SurveySettings
 from router.routing import RouterSettings
 
@@ -21,7 +23,7 @@ CHANNELS_ELSEWHERE = ("sign_video",)
 
 
 def unconfigured_channels() -> tuple[ConfiguredChannel, ...]:
-    """The channels that need no configuration (the web chat, the API channel without a key)."""
+    """The channels that need no configuration (the web chat, the API channel with the hub's own key)."""
     return tuple(configured({}, DEFAULT_PUBLIC_URL))
 
 
@@ -47,6 +49,60 @@ class ReportTargets:
             ),
             abuse_incidents_per_month=int(env.get("DASAN_TARGET_ABUSE_INCIDENTS", cls.abuse_incidents_per_month)),
         )
+
+
+@dataclass(frozen=True)
+class ProtectionSettings:
+    """The protection protocol for agents (hub/protection.py, docs/protection.md)."""
+
+    warnings_to_end: int = 3
+    """Standard warnings the citizen gets before the conversation may be ended under the protocol."""
+    max_block_hours: int = 720
+    """The longest an agent may block a contact when ending under the protocol (30 days)."""
+    blocked_notice_interval: timedelta = timedelta(hours=1)
+    """A blocked citizen is told until when at most this often."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ProtectionSettings":
+        """From `DASAN_PROTECTION_*` variables, each defaulting to the above."""
+        return cls(
+            warnings_to_end=int(env.get("DASAN_PROTECTION_WARNINGS", cls.warnings_to_end)),
+            max_block_hours=int(env.get("DASAN_PROTECTION_MAX_BLOCK_HOURS", cls.max_block_hours)),
+        )
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long personal data is kept (docs/personal-data.md): conversations resolved longer ago
+    than a period are anonymised by a daily job (hub/retention.py); recordings keep the video
+    channel's period (`DASAN_RETENTION_RECORDINGS_DAYS`, sign_video/settings.py)."""
+
+    messages: timedelta = timedelta(days=365)
+    """Message texts, translations, senders and the contact behind them."""
+    attachments: timedelta = timedelta(days=90)
+    """The attachments of messages (photos' addresses at the provider, locations)."""
+    hour: int | None = None
+    """The hour (city time) the daily job runs at; None runs none (a hub built in code, the
+    tests): `from_env` makes it 3 unless `DASAN_RETENTION_HOUR=off`."""
+    batch: int = 500
+    """Conversations anonymised per transaction, so that a large run never holds the writer long."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "RetentionSettings":
+        """From `DASAN_RETENTION_MESSAGES_DAYS`, `_ATTACHMENTS_DAYS` and `_HOUR` (0–23 or `off`)."""
+        periods = {}
+        for name, variable in (("messages", "DASAN_RETENTION_MESSAGES_DAYS"),
+                               ("attachments", "DASAN_RETENTION_ATTACHMENTS_DAYS")):  # fmt: skip
+            if variable in env:
+                days = float(env[variable])
+                if days <= 0:
+                    raise ValueError(f"{variable} must be a positive number of days.")
+                periods[name] = timedelta(days=days)
+        hour_text = env.get("DASAN_RETENTION_HOUR", "3").strip().lower()
+        hour = None if hour_text == "off" else int(hour_text)
+        if hour is not None and not 0 <= hour <= 23:
+            raise ValueError("DASAN_RETENTION_HOUR must be an hour from 0 to 23, or off.")
+        return cls(hour=hour, **periods)
 
 
 @dataclass(frozen=True)
@@ -79,6 +135,13 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     report_targets: ReportTargets = field(default_factory=ReportTargets)
+    protection: ProtectionSettings = field(default_factory=ProtectionSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    """Sessions' lifetimes and the login throttle (`DASAN_SESSION_*`, `DASAN_LOGIN_*`)."""
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    """Rate limits and the trusted proxies (`DASAN_RATE_*`, `DASAN_TRUSTED_PROXIES`)."""
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    """How long personal data is kept, and when the daily job runs (`DASAN_RETENTION_*`)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -118,6 +181,10 @@ class Settings:
             ),
         )
         values["report_targets"] = ReportTargets.from_env(env)
+        values["protection"] = ProtectionSettings.from_env(env)
+        values["auth"] = AuthSettings.from_env(env)
+        values["limits"] = LimitSettings.from_env(env)
+        values["retention"] = RetentionSettings.from_env(env)
         values.update({key: value for key, value in overrides.items() if value is not None})
         if "channels" not in values:
             public_url = str(values.get("public_url", DEFAULT_PUBLIC_URL))

@@ -9,6 +9,7 @@ from aiohttp import web
 from channels.base import ChannelParts
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.switch import BotSwitch
+from hub import access
 from hub.auth import Auth
 from hub.bus import EventBus, MessageChanged
 from hub.config import Settings
@@ -17,6 +18,8 @@ from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.editorial import Editorial
 from hub.ingest import Ingest
+from hub.limits import CitizenLimits
+from hub.protection import Protection
 from hub.questions import Questions
 from hub.video_codes import VideoCodes
 from model import Agent, Channel, Conversation, Inbound, IngestResult, Message, MessageStatus, Role
@@ -43,6 +46,7 @@ class Hub:
     dispatcher: Dispatcher
     ingest: Ingest
     desk: Desk
+    protection: Protection
     auth: Auth
     contacts: ContactLinks
     bot: BotSwitch
@@ -50,9 +54,17 @@ class Hub:
     channels: dict[Channel, ChannelParts] = field(default_factory=dict)
     """The running channels, as their `setup` built them."""
     video_codes: VideoCodes = field(default_factory=VideoCodes)
+    limits: CitizenLimits = field(default_factory=CitizenLimits)
 
     async def receive(self, inbound: Inbound) -> IngestResult:
-        return await self.ingest.receive(inbound)
+        """A citizen's message from a channel: 429 before anything is stored when the sender or
+        their conversation sends too fast, else stored and routed."""
+        current = await self.conversation(inbound.channel, inbound.sender)
+        self.limits.admit(inbound, current.id if current else None)
+        result = await self.ingest.receive(inbound)
+        if current is None or current.id != result.conversation_id:
+            self.limits.opened(result.conversation_id)
+        return result
 
     async def conversation(self, channel: Channel, sender: str) -> Conversation | None:
         async with self.store.read() as session:
@@ -125,7 +137,7 @@ class Hub:
             held = await conversations.conversation(session, conversation_id)
         if held is None:
             raise not_found("The conversation")
-        if held.assigned_agent_id != agent.id and not agent.role.at_least(Role.SUPERVISOR):
+        if not access.holding(agent, held):
             raise forbidden("This conversation is not assigned to you.")
         return agent
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import MAX_REPLY_CHARS
+from hub.access import NOT_HOLDING, holding
 from hub.bus import AgentChanged, EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.dispatcher import Dispatcher
@@ -37,6 +38,7 @@ from model.clock import utcnow
 from model.errors import HubError, conflict, forbidden, invalid, not_found
 from router.lifecycle import Move, RefusedMove, moved
 from router.routing import queue_for
+from router.selection import Unfit, unfit
 from store import agents, conversations
 from store.db import Store
 from translation.service import Translation, Translator
@@ -181,7 +183,10 @@ class Desk:
     async def transfer(
         self, agent: Agent, conversation_id: str, queue: str | None, to_agent: str | None
     ) -> Conversation:
-        """Move a conversation to another queue, or straight to a named agent."""
+        """Move a conversation to another queue, or straight to a named agent. An agent transfers
+        what they hold (offered or assigned to them), a supervisor anything; a named agent must be
+        able to take it as the router would choose them (`router.selection.unfit`), machine
+        translation bridging the language when it covers both ways."""
         if bool(queue) == bool(to_agent):
             raise invalid("Give either a queue or an agent to transfer to.")
         if queue and queue not in QUEUE_NAMES:
@@ -190,8 +195,8 @@ class Desk:
         async def change(
             session: AsyncSession, conversation: Conversation, now: datetime
         ) -> tuple[Conversation, list[Message]]:
-            if conversation.state is ConversationState.ASSIGNED:
-                self._require_holder(agent, conversation)
+            if not holding(agent, conversation):
+                raise forbidden(NOT_HOLDING)
             actor = _actor(agent)
             if queue:
                 moved(conversation, Move.QUEUE, now)  # refuses a resolved conversation before anything is written
@@ -201,9 +206,7 @@ class Desk:
                 queued, notice = await enqueue(session, conversation, self._catalog, queue,
                                                f"transferred by {agent.username}", Decider.ROUTER.value, now)  # fmt: skip
                 return queued, [notice]
-            target = await agents.by_username(session, to_agent or "")
-            if target is None:
-                raise not_found(f"The agent {to_agent!r}")
+            target = await self._transfer_target(session, conversation, to_agent or "")
             assigned = moved(conversation, Move.ASSIGN, now, agent_id=target.id)
             await agents.idle_from(session, conversation.assigned_agent_id, now)
             conversations.add_event(session, conversation.id, EventType.TRANSFERRED, actor, now,
@@ -211,6 +214,35 @@ class Desk:
             return assigned, [await self._joined(session, assigned, target.display_name, now)]
 
         return await self._change(conversation_id, change, redispatch=True)
+
+    async def _transfer_target(self, session: AsyncSession, conversation: Conversation, username: str) -> Agent:
+        """The named agent if they can take the conversation now: 422 for no such agent, 409 naming
+        what they lack (presence, skill, language, capacity)."""
+        target = await agents.by_username(session, username)
+        if target is None:
+            raise HubError(422, "unknown_agent", f"There is no agent {username!r} to transfer to.")
+        if target.state is AgentState.BUSY:
+            # Busy is shown for an available agent with no free chat place; as for the router,
+            # the capacity of the conversation's own channel kind decides.
+            target = replace(target, state=AgentState.AVAILABLE)
+        queue = conversation.queue or "other"
+        language = conversation.language or AGENT_LANGUAGE
+        translated = self._translator.available(language, AGENT_LANGUAGE) and self._translator.available(
+            AGENT_LANGUAGE, language
+        )
+        held = dict((await conversations.held_by_agent(session)).get(target.id, {}))
+        if conversation.assigned_agent_id == target.id and conversation.state.value in conversations.HELD_STATES:
+            held[conversation.channel.kind] -= 1  # what they hold already is not more load
+        reason = unfit(target, queue, language, conversation.channel, held, translated=translated)
+        if reason is None:
+            return target
+        why = {
+            Unfit.UNAVAILABLE: f"they are {target.state.value}, not available",
+            Unfit.NO_SKILL: f"they do not have the skill {queue!r}",
+            Unfit.NO_LANGUAGE: f"they do not speak {language!r} and no machine translation covers it",
+            Unfit.AT_CAPACITY: f"they have no free capacity for a {conversation.channel.kind} conversation",
+        }
+        raise HubError(409, f"target_{reason.value}", f"Cannot transfer to {target.username}: {why[reason]}.")
 
     async def resolve(self, agent: Agent, conversation_id: str, disposition: str) -> Conversation:
         """Close the conversation with a disposition from the report's table."""

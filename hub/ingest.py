@@ -22,6 +22,7 @@ from hub.bus import EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.contacts import link_verified_phone
 from hub.dispatcher import Dispatcher
+from hub.protection import Protection, categories
 from hub.survey import Survey
 from model import (
     AGENT_LANGUAGE,
@@ -66,7 +67,10 @@ class _Stored:
     duplicate: bool
     replies: tuple[Reply, ...] = ()
     settled: bool = False
-    """An answer to the satisfaction survey: stored and thanked, nothing left to route."""
+    """An answer to the satisfaction survey, or a blocked contact's message: stored and answered,
+    nothing left to route."""
+    urgent: bool = False
+    """A threat or talk of self-harm: a person must see it at once."""
 
 
 class Ingest:
@@ -82,6 +86,7 @@ class Ingest:
         settings: RouterSettings,
         reopen_window: timedelta,
         survey: Survey,
+        protection: Protection,
     ) -> None:
         self._store = store
         self._bus = bus
@@ -93,6 +98,7 @@ class Ingest:
         self._settings = settings
         self._reopen_window = reopen_window
         self._survey = survey
+        self._protection = protection
         self._order = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> IngestResult:
@@ -101,13 +107,15 @@ class Ingest:
         refuse_nul([inbound.sender, inbound.text, inbound.provider_message_id, inbound.display_name,
                     inbound.metadata, [(a.url, a.content_type, a.data) for a in inbound.attachments]])  # fmt: skip
         async with self._order.hold((inbound.channel, inbound.sender)):
-            stored = await self._survey_answer(inbound) or await self._store_once(inbound)
+            stored = await self._survey_answer(inbound) or await self._held_by_block(inbound)
+            stored = stored or await self._store_once(inbound)
             if stored.duplicate or stored.settled:
                 return IngestResult(
                     stored.conversation.id, stored.message_id, stored.duplicate, stored.conversation.state,
                     stored.replies,
                 )  # fmt: skip
-            plan = await self._plan(stored.conversation, inbound.text)
+            plan = _to_a_person(stored.conversation) if stored.urgent else None
+            plan = plan or await self._plan(stored.conversation, inbound.text)
             changes = Changes()
             async with self._store.write() as session:
                 conversation = await conversations.to_change(session, stored.conversation.id)
@@ -268,17 +276,62 @@ class Ingest:
                 answer = await self._survey.answer_to(session, latest, inbound.text, now)
                 if answer is None:
                     return None
+                finding = self._protection.detect(inbound.text, latest.language)
                 message = await conversations.add_message(
                     session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
                     status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
-                    attachments=inbound.attachments,
+                    attachments=inbound.attachments, abuse=categories(finding),
                 )  # fmt: skip
+                if finding is not None:
+                    self._protection.note(session, latest, message, finding, now)
                 thanks = await self._survey.record(session, latest, answer, message.id, now)
                 record = await publish_messages(session, latest.id, [message, thanks], changes)
+                changes.events.extend(self._protection.alert(finding, record, message))
         except IntegrityError:
             return None  # another process stored the same message first: the usual path finds it
         changes.publish_to(self._bus)
         return _Stored(record, message.id, False, (Reply(thanks.text, thanks.language),), settled=True)
+
+    async def _held_by_block(self, inbound: Inbound) -> _Stored | None:
+        """A message from a contact blocked under the protection protocol: stored on the sender's
+        latest conversation (acknowledged, never lost) without reopening it or reaching the bot or
+        an agent; the citizen is told until when, at most once an hour. A threat or talk of
+        self-harm still alerts the supervisors. None when the sender is not blocked, and for a
+        provider's retry, which the usual path answers."""
+        now = utcnow()
+        # A read first, which takes no write lock: nearly every sender is not blocked.
+        async with self._store.read() as session:
+            latest = await conversations.latest_to_change(session, inbound.channel, inbound.sender)
+            if latest is None or await self._protection.block_of(session, latest.contact.id, now) is None:
+                return None
+        changes = Changes()
+        try:
+            async with self._store.write() as session:
+                latest = await conversations.latest_to_change(session, inbound.channel, inbound.sender)
+                block = await self._protection.block_of(session, latest.contact.id, now) if latest else None
+                if latest is None or block is None:
+                    return None  # lifted meanwhile
+                if inbound.provider_message_id and await conversations.find_inbound(
+                    session, inbound.channel, inbound.sender, inbound.provider_message_id
+                ):
+                    return None
+                finding = self._protection.detect(inbound.text, latest.language)
+                message = await conversations.add_message(
+                    session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
+                    status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
+                    attachments=inbound.attachments, abuse=categories(finding),
+                )  # fmt: skip
+                if finding is not None:
+                    self._protection.note(session, latest, message, finding, now)
+                notice = await self._protection.tell_blocked(session, latest, block, message.id, now)
+                # Only the notice is published (for the outbox): the message is for no one to answer.
+                record = await publish_messages(session, latest.id, [notice] if notice else [], changes)
+                changes.events.extend(self._protection.alert(finding, record, message))
+        except IntegrityError:
+            return None  # another process stored the same message first: the usual path finds it
+        changes.publish_to(self._bus)
+        replies = (Reply(notice.text, notice.language),) if notice else ()
+        return _Stored(record, message.id, False, replies, settled=True)
 
     async def _store_once(self, inbound: Inbound) -> _Stored:
         try:
@@ -334,6 +387,9 @@ class Ingest:
                 conversation = replace(conversation, category=guess.category.value, category_source=Decider.DETECTED)
                 conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, CITIZEN, now,
                                         category=guess.category.value, reason=guess.reason)  # fmt: skip
+            finding = self._protection.detect(inbound.text, language)
+            if finding is not None and finding.urgent:
+                conversation = self._protection.raise_priority(session, conversation, now)
             await conversations.save(session, conversation)
             message = await conversations.add_message(
                 session,
@@ -346,7 +402,10 @@ class Ingest:
                 status=MessageStatus.RECEIVED,
                 provider_message_id=inbound.provider_message_id,
                 attachments=inbound.attachments,
+                abuse=categories(finding),
             )
+            if finding is not None:
+                self._protection.note(session, conversation, message, finding, now)
             new_messages = [message]
             if requeue:
                 conversation, notice = await enqueue(
@@ -354,8 +413,10 @@ class Ingest:
                 )
                 new_messages.append(notice)
             record = await publish_messages(session, conversation.id, new_messages, changes)
+            alerts = self._protection.alert(finding, record, message)
+            changes.events.extend(alerts)
         changes.publish_to(self._bus)
-        return _Stored(record, message.id, False)
+        return _Stored(record, message.id, False, urgent=bool(alerts))
 
     @staticmethod
     async def _opened_from(session: AsyncSession, inbound: Inbound) -> Conversation | None:
@@ -409,3 +470,11 @@ class Ingest:
                                     language=found.language,
                                     reason=f"identified with confidence {found.confidence:.2f}")  # fmt: skip
         return conversation, found.language if found.decisive else conversation.language
+
+
+def _to_a_person(conversation: Conversation) -> Plan | None:
+    """A threat or talk of self-harm is never left with the bot: the conversation goes to its
+    queue at once. None when a person has it already (or it waits for one)."""
+    if conversation.state is not ConversationState.BOT:
+        return None
+    return Plan(Step.HANDOFF, "a threat or talk of self-harm: a person must answer", queue_for(conversation))

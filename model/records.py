@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from model.masking import mask
 from model.vocabulary import (
     AgentState,
     Author,
@@ -96,6 +97,8 @@ class Message:
     """Why the last delivery attempt failed, for the agent to see."""
     attempts: int = 0
     """How often the outbox has tried to deliver it."""
+    abuse: tuple[str, ...] = ()
+    """The abuse categories found in a citizen's message (model.abuse), sorted; empty when none."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -113,6 +116,7 @@ class Message:
             "actions": [a.to_json() for a in self.actions],
             "attachments": [a.to_json() for a in self.attachments],
             "error": self.error,
+            "abuse": list(self.abuse),
         }
         if self.client_id:
             data["client_id"] = self.client_id
@@ -121,7 +125,20 @@ class Message:
     def for_citizen(self) -> dict[str, Any]:
         """The message as the citizen's channel shows it: the agents' Korean stays inside."""
         data = self.to_json()
-        del data["translation"], data["translation_status"]
+        del data["translation"], data["translation_status"], data["abuse"]
+        return data
+
+    def for_agent(self) -> dict[str, Any]:
+        """The message as agents see it: personal numbers in `text` and `translation` masked
+        until an agent reveals them, `personal_data` saying whether there are any. The bot's and
+        the hub's own texts come from the public knowledge base and catalogue: the office numbers
+        they give stay readable."""
+        data = self.to_json()
+        if self.author in (Author.BOT, Author.SYSTEM):
+            return data | {"personal_data": False}
+        data["text"] = mask(self.text)
+        data["translation"] = mask(self.translation) if self.translation is not None else None
+        data["personal_data"] = data["text"] != self.text or data["translation"] != self.translation
         return data
 
 
@@ -154,6 +171,10 @@ class Conversation:
     """The citizen left while waiting for a person."""
     queue_position: int | None = None
     last_message: dict[str, Any] | None = None
+    warnings: int = 0
+    """Standard warnings of the protection protocol sent to the citizen so far."""
+    abuse: bool = False
+    """Abuse was detected in it or an agent flagged it."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +197,8 @@ class Conversation:
             "disposition": self.disposition,
             "queue_position": self.queue_position,
             "last_message": self.last_message,
+            "warnings": self.warnings,
+            "abuse": self.abuse,
         }
 
 

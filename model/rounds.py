@@ -31,16 +31,31 @@ VALUE_KEYS: dict[str, str] = {
 }
 """The one value of its data each event gives its round."""
 
-ROUND_EVENTS: frozenset[str] = frozenset(VALUE_KEYS) | {
-    EventType.BOT_ANSWERED,
-    EventType.HANDED_OFF,
-    EventType.FIRST_RESPONSE,
-    EventType.TRANSFERRED,
-    EventType.DECLINED,
-    EventType.FLAGGED,
-    EventType.ABANDONED,
-    EventType.REOPENED,
-}
+ABUSE_STEPS: frozenset[str] = frozenset(
+    {
+        EventType.ABUSE_DETECTED,
+        EventType.FLAGGED,
+        EventType.WARNED,
+        EventType.ENDED_UNDER_PROTOCOL,
+        EventType.CONTACT_BLOCKED,
+        EventType.BLOCK_LIFTED,
+    }
+)
+"""The steps of an abuse incident (악성민원): a round with any of them is one incident."""
+
+ROUND_EVENTS: frozenset[str] = (
+    frozenset(VALUE_KEYS)
+    | {
+        EventType.BOT_ANSWERED,
+        EventType.HANDED_OFF,
+        EventType.FIRST_RESPONSE,
+        EventType.TRANSFERRED,
+        EventType.DECLINED,
+        EventType.ABANDONED,
+        EventType.REOPENED,
+    }
+    | ABUSE_STEPS
+)
 """Every event type a round reads; the others (offers, priorities…) change no figure."""
 
 Step = tuple[str, str, datetime, Any]
@@ -77,7 +92,8 @@ class Round:
     handed_off: bool = False
     transfers: int = 0
     declines: int = 0
-    flags: int = 0
+    abuse: bool = False
+    """Abuse was detected, flagged or acted on under the protection protocol: an incident."""
     agents: tuple[str, ...] = field(default=())
     """Every agent who accepted it, in order (a transfer adds one)."""
     satisfaction: float | None = None
@@ -116,7 +132,6 @@ class Round:
     _FIRST_RESPONSE,
     _TRANSFERRED,
     _DECLINED,
-    _FLAGGED,
     _ABANDONED,
     _SURVEY_ANSWERED,
     _RESOLVED,
@@ -132,11 +147,13 @@ class Round:
     EventType.FIRST_RESPONSE.value,
     EventType.TRANSFERRED.value,
     EventType.DECLINED.value,
-    EventType.FLAGGED.value,
     EventType.ABANDONED.value,
     EventType.SURVEY_ANSWERED.value,
     EventType.RESOLVED.value,
 )
+
+
+_ABUSE_STEPS = frozenset(map(str, ABUSE_STEPS))  # plain strings too, for the same reason
 
 
 def step_of(event: Event) -> Step:
@@ -188,8 +205,8 @@ class _Builder:
         self.resolved_at: datetime | None = None
         self.disposition: str | None = None
         self.agent: str | None = None
-        self.abandoned = self.handed_off = False
-        self.bot_answers = self.transfers = self.declines = self.flags = 0
+        self.abandoned = self.handed_off = self.abuse = False
+        self.bot_answers = self.transfers = self.declines = 0
         self.agents: tuple[str, ...] = ()
         self.satisfaction: float | None = None
 
@@ -213,8 +230,8 @@ class _Builder:
             self.transfers += 1
         elif kind == _DECLINED:
             self.declines += 1
-        elif kind == _FLAGGED:
-            self.flags += 1
+        elif kind in _ABUSE_STEPS:
+            self.abuse = True
         elif kind == _ABANDONED:
             self.abandoned = True
         elif kind == _SURVEY_ANSWERED and value is not None:
@@ -244,7 +261,7 @@ class _Builder:
             self.handed_off,
             self.transfers,
             self.declines,
-            self.flags,
+            self.abuse,
             self.agents,
             self.satisfaction,
         )

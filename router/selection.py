@@ -4,26 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from enum import StrEnum
 
 from model import AGENT_LANGUAGE, Agent, AgentState, Channel
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
+class Unfit(StrEnum):
+    """Why an agent cannot take a conversation."""
+
+    UNAVAILABLE = "unavailable"
+    NO_SKILL = "no_skill"
+    NO_LANGUAGE = "no_language"
+    AT_CAPACITY = "at_capacity"
+
+
+def unfit(
+    agent: Agent,
+    queue: str,
+    language: str | None,
+    channel: Channel,
+    held: Mapping[str, int],
+    overflow: bool = False,
+    translated: bool = False,
+) -> Unfit | None:
+    """The first reason the agent cannot take the conversation, or None when they can: they must
+    be available, have the queue as a skill and the language, and free capacity for the channel's
+    kind. In `overflow` any available agent with capacity takes it (machine translation bridges
+    the language); `translated`: machine translation bridges the language, the skill still counts.
+    A video call is signed: only interpreters take it, whatever language its page's text is in."""
+    signed = channel is Channel.SIGN_VIDEO
+    if agent.state is not AgentState.AVAILABLE:
+        return Unfit.UNAVAILABLE
+    if not ((overflow and not signed) or queue in agent.skills):
+        return Unfit.NO_SKILL
+    if not (overflow or translated or signed or (language or AGENT_LANGUAGE) in agent.languages):
+        return Unfit.NO_LANGUAGE
+    if held.get(channel.kind, 0) >= agent.capacity.get(channel.kind, 0):
+        return Unfit.AT_CAPACITY
+    return None
+
+
 def can_take(
     agent: Agent, queue: str, language: str | None, channel: Channel, held: Mapping[str, int], overflow: bool = False
 ) -> bool:
-    """An available agent with the queue as a skill, the language, and free capacity; in
-    `overflow` (machine translation bridges the language), any available agent with capacity.
-    A video call is signed: only interpreters take it, whatever language its page's text is in."""
-    kind = channel.kind
-    signed = channel is Channel.SIGN_VIDEO
-    return (
-        agent.state is AgentState.AVAILABLE
-        and ((overflow and not signed) or queue in agent.skills)
-        and (overflow or signed or (language or AGENT_LANGUAGE) in agent.languages)
-        and held.get(kind, 0) < agent.capacity.get(kind, 0)
-    )
+    """Whether the agent can take the conversation (`unfit` says why not)."""
+    return unfit(agent, queue, language, channel, held, overflow) is None
 
 
 def choose_agent(

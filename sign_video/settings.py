@@ -11,6 +11,7 @@ from pathlib import Path
 from sign_video.media import MediaSettings
 
 RETENTION_DAYS = 90
+RETENTION_VARIABLES = ("DASAN_RETENTION_RECORDINGS_DAYS", "DASAN_VIDEO_RETENTION_DAYS")
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ class Settings:
 def from_env(env: Mapping[str, str], public_url: str) -> Settings:
     """`DASAN_VIDEO_ICE_SERVERS` (comma-separated `stun:`/`turn:` URLs),
     `DASAN_VIDEO_TURN_USERNAME`/`_CREDENTIAL`, `DASAN_VIDEO_RECORDINGS` (a folder, default
-    `var/recordings`), `DASAN_VIDEO_RETENTION_DAYS` (default 90), `DASAN_VIDEO_MAX_CALLS`
-    (concurrent calls in this process)."""
+    `var/recordings`), `DASAN_RETENTION_RECORDINGS_DAYS` (or `DASAN_VIDEO_RETENTION_DAYS`; default
+    90), `DASAN_VIDEO_MAX_CALLS` (concurrent calls in this process)."""
     servers = tuple(url.strip() for url in env.get("DASAN_VIDEO_ICE_SERVERS", "").split(",") if url.strip())
     username, credential = env.get("DASAN_VIDEO_TURN_USERNAME"), env.get("DASAN_VIDEO_TURN_CREDENTIAL")
     if any(url.startswith("turn") for url in servers) and not (username and credential):
@@ -52,7 +53,9 @@ def from_env(env: Mapping[str, str], public_url: str) -> Settings:
         turn_credential=credential,
         **limits,
     )
-    days = float(env.get("DASAN_VIDEO_RETENTION_DAYS", RETENTION_DAYS))
+    # DASAN_RETENTION_RECORDINGS_DAYS names it beside the hub's other periods; the older name still counts.
+    variable = next((name for name in RETENTION_VARIABLES if name in env), RETENTION_VARIABLES[0])
+    days = float(env.get(variable, RETENTION_DAYS))
     if days <= 0:
-        raise ValueError("DASAN_VIDEO_RETENTION_DAYS must be a positive number of days.")
+        raise ValueError(f"{variable} must be a positive number of days.")
     return Settings(media, timedelta(days=days))

@@ -183,11 +183,16 @@ def _describe(error: ValidationError, data: dict[str, object]) -> str:
     if first["type"] == "union_tag_not_found":
         return "The frame has no 'type'."
     if first["type"] == "union_tag_invalid":
-        return f"The frame type {json.dumps(kind)} is unknown (known: {first['ctx']['expected_tags']})."
-    field = ".".join(str(part) for part in first["loc"][1:])
+        return f"The frame type {_cut(json.dumps(kind))} is unknown (known: {first['ctx']['expected_tags']})."
+    field = _cut(".".join(str(part) for part in first["loc"][1:]))
     if first["type"] == "missing":
         return f"The '{kind}' frame needs the field '{field}'."
     if first["type"] == "unexpected_keyword_argument":
         return f"The '{kind}' frame has no field '{field}'."
     where = f"field '{field}'" if field else "frame"
     return f"The '{kind}' {where} is invalid: {first['msg'].removeprefix('Value error, ')}."
+
+
+def _cut(sent: str, limit: int = 60) -> str:
+    """What the page sent, cut short: the error frame that names it has a bounded message."""
+    return sent if len(sent) <= limit else sent[:limit] + "…"

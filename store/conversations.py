@@ -30,6 +30,7 @@ from model import (
     MessageStatus,
     QuickReply,
 )
+from model.masking import mask
 from store.contacts import contact
 from store.mapping import conversation_record, event_record, message_record, write_conversation
 from store.tables import AgentRow, ConversationRow, EventRow, MessageRow
@@ -186,6 +187,7 @@ async def _records(
     `last` saves a query when the caller has just added the last message of a single row.
     """
     usernames = await agent_usernames(session, {r.assigned_agent_id for r in rows if r.assigned_agent_id})
+    protection = await _protection_marks(session, [r.id for r in rows])
     contacts: dict[str, Contact] = {}
     records = []
     for row in rows:
@@ -205,13 +207,42 @@ async def _records(
                 usernames.get(row.assigned_agent_id or ""),
                 await _row_position(session, row),
                 latest,
+                *protection.get(row.id, (0, False)),
             )
         )
     return records
 
 
+_ABUSE_MARKS = (EventType.ABUSE_DETECTED.value, EventType.FLAGGED.value)
+
+
+async def _protection_marks(session: AsyncSession, conversation_ids: list[str]) -> dict[str, tuple[int, bool]]:
+    """Per conversation: the protection protocol's warnings so far, and whether abuse was
+    detected or flagged in it (one query for all)."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(EventRow.conversation_id, EventRow.type, func.count())
+        .where(
+            EventRow.conversation_id.in_(conversation_ids),
+            EventRow.type.in_((EventType.WARNED.value, *_ABUSE_MARKS)),
+        )
+        .group_by(EventRow.conversation_id, EventRow.type)
+    )
+    marks: dict[str, tuple[int, bool]] = {}
+    for conversation_id, kind, count in rows:
+        warnings, abuse = marks.get(conversation_id, (0, False))
+        if kind == EventType.WARNED.value:
+            warnings = int(count)
+        else:
+            abuse = True
+        marks[conversation_id] = (warnings, abuse)
+    return marks
+
+
 def _summary(author: str, text: str, created_at: datetime) -> dict[str, Any]:
-    return {"author": author, "text": text[:140], "created_at": created_at.isoformat()}
+    # Masked before it is cut, so that no part of a personal number shows in the lists.
+    return {"author": author, "text": mask(text)[:140], "created_at": created_at.isoformat()}
 
 
 async def conversations_by_id(session: AsyncSession, ids: Iterable[str]) -> list[Conversation]:
@@ -281,6 +312,12 @@ async def contact_history(
         )
     )
     return [(record, await messages(session, record.id)) for record in await _records(session, rows)]
+
+
+async def of_contact(session: AsyncSession, contact_id: str) -> list[Conversation]:
+    """The contact's conversations as bare records (state, queue, agent), for access checks."""
+    rows = await session.scalars(select(ConversationRow).where(ConversationRow.contact_id == contact_id))
+    return [_bare(row) for row in rows]
 
 
 async def waiting_by_queue(session: AsyncSession) -> dict[str, tuple[int, datetime | None]]:
@@ -360,8 +397,10 @@ async def add_message(
     attachments: Sequence[Attachment] = (),
     translation: str | None = None,
     translation_status: str | None = None,
+    abuse: Sequence[str] = (),
 ) -> Message:
-    """A message on the conversation; an outbound one waits as `queued` for the outbox."""
+    """A message on the conversation; an outbound one waits as `queued` for the outbox;
+    `abuse`: the categories found in a citizen's message."""
     row = MessageRow(
         conversation_id=conversation.id,
         channel=conversation.channel.value,
@@ -379,6 +418,7 @@ async def add_message(
         translation=translation,
         translation_status=translation_status,
         created_at=now,
+        abuse=sorted(abuse) or None,
     )
     session.add(row)
     owner = await session.get(ConversationRow, conversation.id)

@@ -54,6 +54,7 @@ def message_record(row: MessageRow, agent_username: str | None = None) -> Messag
         attachments=tuple(Attachment(**attachment) for attachment in row.attachments or ()),
         error=row.error,
         attempts=row.attempts,
+        abuse=tuple(row.abuse or ()),
     )
 
 
@@ -63,6 +64,8 @@ def conversation_record(
     agent_username: str | None,
     queue_position: int | None = None,
     last_message: dict[str, Any] | None = None,
+    warnings: int = 0,
+    abuse: bool = False,
 ) -> Conversation:
     return Conversation(
         id=row.id,
@@ -89,6 +92,8 @@ def conversation_record(
         abandoned=row.abandoned,
         queue_position=queue_position,
         last_message=last_message,
+        warnings=warnings,
+        abuse=abuse,
     )
 
 

@@ -58,6 +58,8 @@ class ConversationRow(Base):
         Index("ix_conversations_channel_sender", "channel", "sender"),
         Index("ix_conversations_state_queue", "state", "queue"),
         Index("ix_conversations_created_at", "created_at"),
+        # Retention finds the conversations resolved before its date (store.retention).
+        Index("ix_conversations_resolved_at", "resolved_at"),
     )
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), index=True)
@@ -363,3 +365,15 @@ class SecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class ErasureRow(Base):
+    """A conversation whose personal data was anonymised (store.retention): its texts, or only
+    its attachments, by the retention job or at the citizen's request."""
+
+    __tablename__ = "erasures"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    texts_at: Mapped[datetime | None]
+    """When its messages' texts, the event texts and the sender were replaced."""
+    attachments_at: Mapped[datetime | None]
+    """When its messages' attachments were removed (with the texts, or alone, after their shorter period)."""

@@ -30,6 +30,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "dasan120"
+API_CHANNEL_KEY = "browser-tests-api-channel-key"
+"""The API channel's key every `dasan serve` under test is given (DASAN_API_CHANNEL_KEY)."""
+API_CHANNEL_AUTH = {"Authorization": f"Bearer {API_CHANNEL_KEY}"}
 SHOTS_ENV = "DASAN_BROWSER_SHOTS"  # a folder for the end-of-story screenshots; else the test's tmp_path
 
 
@@ -73,7 +76,13 @@ def _start_hub(
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """`dasan serve` on `port` with an empty SQLite file (demo data loads); its output goes to a log."""
     log = tmp_path / "hub.log"
-    env = {**os.environ, "DASAN_OFFER_TIMEOUT_SECONDS": "600", "PYTHONUNBUFFERED": "1", **extra_env}
+    env = {
+        **os.environ,
+        "DASAN_OFFER_TIMEOUT_SECONDS": "600",
+        "PYTHONUNBUFFERED": "1",
+        "DASAN_API_CHANNEL_KEY": API_CHANNEL_KEY,
+        **extra_env,
+    }
     env.pop("DASAN_DATABASE_URL", None)
     dasan = Path(sys.executable).with_name("dasan")
     with log.open("wb") as out:

@@ -16,9 +16,11 @@ from aiohttp import web_app
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, async_playwright
 
+from channels.api.inbound import ApiInbound
 from hub.app import create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
+from model import Channel
 from router.routing import RouterSettings
 from store.db import Store
 from tests.browsers import CHROMIUM, CHROMIUM_ARGS, SHOTS_ENV, serving
@@ -101,12 +103,19 @@ async def login(client: TestClient, username: str, available: bool = True) -> di
     return headers
 
 
+def api_channel_headers(client: TestClient) -> dict[str, str]:
+    """The API channel's key as its calls carry it (the key the running hub made or was given)."""
+    inbound = client.app[HUB].channels[Channel.API].inbound
+    assert isinstance(inbound, ApiInbound) and inbound.key
+    return {"Authorization": f"Bearer {inbound.key}"}
+
+
 async def citizen_says(
     client: TestClient, sender: str, text: str, message_id: str | None = None, **extra: Any
 ) -> dict[str, Any]:
     """Post a citizen's message on the API channel and return the hub's answer."""
     body = {"sender": sender, "text": text, "message_id": message_id or uuid.uuid4().hex, **extra}
-    response = await client.post("/api/v1/channels/api/messages", json=body)
+    response = await client.post("/api/v1/channels/api/messages", json=body, headers=api_channel_headers(client))
     assert response.status == 200, await response.text()
     return await response.json()
 

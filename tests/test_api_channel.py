@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import citizen_says, login
+from tests.conftest import api_channel_headers, citizen_says, login
 
 
 async def test_bot_answers_from_the_knowledge_base(client: TestClient) -> None:
@@ -36,7 +36,9 @@ async def test_same_message_id_is_stored_once(client: TestClient) -> None:
 
 async def _error(client: TestClient, data: bytes | str, status: int = 400) -> dict[str, str]:
     response = await client.post(
-        "/api/v1/channels/api/messages", data=data, headers={"Content-Type": "application/json"}
+        "/api/v1/channels/api/messages",
+        data=data,
+        headers={"Content-Type": "application/json", **api_channel_headers(client)},
     )
     assert response.status == status
     body = await response.json()
@@ -68,7 +70,9 @@ async def test_oversized_text_and_body_are_refused(client: TestClient) -> None:
 
 async def test_refused_messages_leave_nothing_behind(client: TestClient) -> None:
     await _error(client, '{"sender": "ghost", "message_id": "m", "text": "   "}')
-    response = await client.get("/api/v1/channels/api/messages", params={"sender": "ghost"})
+    response = await client.get(
+        "/api/v1/channels/api/messages", params={"sender": "ghost"}, headers=api_channel_headers(client)
+    )
     assert (await response.json()) == {"conversation_id": None, "state": None, "messages": []}
 
 
@@ -84,13 +88,14 @@ async def test_agent_replies_arrive_by_polling(client: TestClient) -> None:
         headers=headers,
     )
     assert reply.status == 201
+    key = api_channel_headers(client)
     polled = await client.get(
-        "/api/v1/channels/api/messages", params={"sender": "citizen-9", "after": start["message_id"]}
+        "/api/v1/channels/api/messages", params={"sender": "citizen-9", "after": start["message_id"]}, headers=key
     )
     texts = [m["text"] for m in (await polled.json())["messages"]]
     assert texts[-1] == "안녕하세요, 상담사 김민지입니다."
     assert all(m["direction"] == "out" for m in (await polled.json())["messages"])
-    bad = await client.get("/api/v1/channels/api/messages", params={"sender": "citizen-9", "after": "x"})
+    bad = await client.get("/api/v1/channels/api/messages", params={"sender": "citizen-9", "after": "x"}, headers=key)
     assert bad.status == 400
 
 

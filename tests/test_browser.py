@@ -30,7 +30,7 @@ from playwright.async_api import (
 )
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import PASSWORD, PageWatch, console_login, serving
+from tests.browsers import API_CHANNEL_AUTH, PASSWORD, PageWatch, console_login, serving
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
@@ -298,10 +298,12 @@ HOSTILE_LATITUDE = '37.5"><script>window.__xss=6</script>'
 
 
 def _api_message(url: str, sender: str, text: str) -> dict[str, object]:
-    """A citizen writing through the generic API channel (no key configured in tests)."""
+    """A citizen writing through the generic API channel, with the key the tests' hubs are given."""
     body = json.dumps({"sender": sender, "text": text, "message_id": f"{sender}-{time.monotonic_ns()}"}).encode()
     request = urllib.request.Request(
-        f"{url}/api/v1/channels/api/messages", data=body, headers={"Content-Type": "application/json"}
+        f"{url}/api/v1/channels/api/messages",
+        data=body,
+        headers={"Content-Type": "application/json", **API_CHANNEL_AUTH},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
@@ -454,6 +456,8 @@ async def test_channels_statuses_sms_counter_and_contact_links(
     await _citizen_on_telegram(http, provider_hub, location={"latitude": HOSTILE_LATITUDE, "longitude": 200})
     own_number = {"phone_number": CITIZEN_PHONE.removeprefix("+"), "first_name": "Citizen", "user_id": TELEGRAM_CHAT}
     await _citizen_on_telegram(http, provider_hub, contact=own_number)
+    # Handed to a queue of kim's: an agent reads no conversation the bot still holds.
+    await _citizen_on_telegram(http, provider_hub, text="상담사 연결")
     telegram = await kim.conversation("telegram", str(TELEGRAM_CHAT), ("bot", "queued", "offered", "assigned"))
     assert telegram["contact"]["id"] == sms_contact, "the verified number did not link Telegram to the SMS contact"
     places = [m for m in await kim.messages(telegram["id"]) if any(a["kind"] == "location" for a in m["attachments"])]

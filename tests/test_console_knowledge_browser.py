@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
 
-from tests.browsers import PASSWORD, PageWatch, console_login, serious_violations
+from tests.browsers import API_CHANNEL_AUTH, PASSWORD, PageWatch, console_login, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -234,6 +234,7 @@ async def test_an_agent_turns_a_reply_into_a_draft_an_editor_finds(hub_url: str,
             said = await http.post(
                 f"{hub_url}/api/v1/channels/api/messages",
                 json={"sender": "citizen-dogs", "text": text, "message_id": uuid.uuid4().hex},
+                headers=API_CHANNEL_AUTH,
             )
             assert said.status == 200, await said.text()
 
@@ -329,6 +330,7 @@ async def test_an_editor_drafts_an_article_for_questions_the_bot_could_not_answe
             said = await http.post(
                 f"{hub_url}/api/v1/channels/api/messages",
                 json={"sender": f"citizen-space-{number}", "text": text, "message_id": uuid.uuid4().hex},
+                headers=API_CHANNEL_AUTH,
             )
             assert said.status == 200, await said.text()
 

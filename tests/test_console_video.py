@@ -304,6 +304,9 @@ async def test_a_transfer_hands_the_call_to_another_interpreter(
         await choi.wait_for_function(REMOTE_PLAYS, timeout=WAIT * 1000)
         await _keep_camera_tracks(choi)
 
+        # A transfer's target must be available (the call is choi's by now: nothing else is offered).
+        await jung.get_by_test_id("presence-select").select_option("available")
+        await expect(jung.get_by_test_id("presence-select")).to_have_attribute("data-state", "available")
         await choi.get_by_test_id("transfer-agent-input").fill("jung")
         await choi.get_by_test_id("transfer-button").click()
         # Choi lets go of everything: panel, camera, microphone.

@@ -21,7 +21,7 @@ from tests.conftest import citizen_says, login
 # The demo knowledge base has nothing on street cats' feeding stations.
 CAT_FEEDER = "동네 고양이 급식소 설치 신청은 어디서 하나요? 제 번호는 010-1234-5678 이에요"
 CAT_FEEDER_AGAIN = "고양이 급식소 설치하려면 허가 받아야 하나요"
-PHONE_DIGITS = "5678"
+PHONE_DIGITS = "1234"
 """The masked part of the citizen's phone number: never stored, never shown to editors."""
 ANSWER = "구청 동물보호팀에 신청하시면 됩니다. 담당자 번호는 02-2133-7654 입니다."
 
@@ -94,7 +94,7 @@ async def test_an_agent_answer_is_kept_with_the_questions_the_bot_left(client: T
     [answered] = await kept(hub, QuestionKind.AGENT_ANSWERED)
     assert answered.message_id == reply_id
     assert answered.text.splitlines()[1] == CAT_FEEDER_AGAIN and "고양이 급식소 설치" in answered.text
-    assert PHONE_DIGITS not in answered.text and "7654" not in (answered.answer or "")
+    assert PHONE_DIGITS not in answered.text and "2133" not in (answered.answer or "")
     assert (answered.answer or "").startswith("구청 동물보호팀에 신청하시면")
     # A second reply answers nothing new; a new question and its reply are kept again.
     await agent_reply(client, conversation_id, kim, "더 궁금한 점 있으세요?")
@@ -198,7 +198,7 @@ async def test_an_agent_turns_their_reply_into_a_draft(client: TestClient, hub: 
     korean = entry["draft"]["variants"]["ko"]
     # The reply right after the greeting answers the question before the greeting.
     assert korean["title"].startswith("동네 고양이 급식소 설치 신청은") and PHONE_DIGITS not in korean["title"]
-    assert korean["body"].startswith("구청 동물보호팀에 신청하시면") and "7654" not in korean["body"]
+    assert korean["body"].startswith("구청 동물보호팀에 신청하시면") and "2133" not in korean["body"]
     assert entry["state"] == "draft" and entry["created_by"] == "kim"
     conversation = await (await client.get(f"/api/v1/conversations/{conversation_id}", headers=kim)).json()
     assert entry["category"] == (conversation["category"] or "other")

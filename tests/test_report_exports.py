@@ -19,7 +19,7 @@ from playwright.async_api import Browser, expect
 
 from hub.reports.tables_export import render_csv, render_html, render_xlsx
 from model.clock import utcnow
-from tests.browsers import PASSWORD, PageWatch, console_login
+from tests.browsers import API_CHANNEL_KEY, PASSWORD, PageWatch, console_login
 from tests.conftest import citizen_says, login
 
 SHEETS = ["요약", "기간별", "채널", "분야", "처리유형", "상담사", "파트", "팀", "인입량", "악성민원"]
@@ -235,7 +235,8 @@ async def test_the_export_endpoint_refuses_what_it_cannot_serve(client: TestClie
     path = "/api/v1/reports/tables/export"
     assert (await client.get(path)).status == 401
     agent = await login(client, "kim", available=False)
-    refused = await client.get(path, headers=agent)
+    assert (await client.get(path, params={"format": "csv"}, headers=agent)).status == 200  # their own figures
+    refused = await client.get(path, params={"agent": "lee"}, headers=agent)
     assert refused.status == 403 and (await refused.json())["error"]["code"] == "forbidden"
     supervisor = await login(client, "jung", available=False)
     for params, named in (
@@ -264,7 +265,7 @@ async def test_a_supervisor_reads_the_report_and_downloads_it(hub_url: str, brow
     # A citizen served today, so that the report has something to draw.
     kim = (await _post(f"{hub_url}/api/v1/auth/login", {"username": "kim", "password": PASSWORD}))["token"]
     citizen = {"sender": "report-citizen", "text": "수도요금 상담사 연결해 주세요", "message_id": "report-1"}
-    asked = await _post(f"{hub_url}/api/v1/channels/api/messages", citizen)
+    asked = await _post(f"{hub_url}/api/v1/channels/api/messages", citizen, API_CHANNEL_KEY)
     conversation = f"{hub_url}/api/v1/conversations/{asked['conversation_id']}"
     await _post(f"{conversation}/claim", {}, kim)
     await _post(f"{conversation}/resolve", {"disposition": "resolved"}, kim)

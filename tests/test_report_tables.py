@@ -151,9 +151,11 @@ def test_inbound_by_hour_and_weekday_per_queue_in_city_time() -> None:
 
 def test_abuse_incidents_per_month_against_the_ceiling() -> None:
     rounds = [
-        contact("a", seoul("2026-10-05T10:00"), flags=1),
-        contact("b", seoul("2026-10-31T23:59"), flags=2),
-        contact("c", seoul("2026-11-01T00:01"), flags=1),
+        contact("a", seoul("2026-10-05T10:00"), abuse=True),
+        contact("b", seoul("2026-10-31T23:58"), abuse=True),
+        contact("b2", seoul("2026-10-31T23:59"), abuse=True),
+        contact("quiet", seoul("2026-10-31T23:59")),
+        contact("c", seoul("2026-11-01T00:01"), abuse=True),
     ]
     result = tables(rounds, "2026-10-01", "2026-12-31", Period.MONTH, abuse_incidents_per_month=2)
     assert result["abuse_by_month"] == [
@@ -200,7 +202,7 @@ def test_the_tables_give_what_the_formulas_of_docs_reports_give() -> None:
             "channel": rng.choice(["sms", "kakao", "webchat"]),
             "category": rng.choice(["transport", "water", "city", "district", "other", None]),
             "language": rng.choice(["ko", "en", None]),
-            "flags": rng.choice([0, 0, 0, 1, 2]),
+            "abuse": rng.random() < 0.3,
         }
         if rng.random() < 0.8:
             queued = opened + timedelta(seconds=5)
@@ -237,7 +239,7 @@ def test_the_tables_give_what_the_formulas_of_docs_reports_give() -> None:
     assert row["fcr_split"] == {k: round(v, 4) for k, v in figures.fcr_split(rounds).items()}
     assert row["repeat_contact_rate"] == round(figures.repeat_contact_rate(rounds), 4)
     assert row["satisfaction"] == round(figures.satisfaction(rounds) or 0, 1)
-    assert row["abuse_incidents"] == sum(r.flags for r in rounds)
+    assert row["abuse_incidents"] == figures.abuse_incidents(rounds)
     # The report's per-agent rows are the figures of the rounds each agent accepted or resolved.
     result = tables(rounds, "2026-11-01", "2026-11-30", Period.MONTH)
     for agent_row in result["by_agent"]:

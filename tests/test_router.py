@@ -243,6 +243,8 @@ async def test_claim_transfer_and_resolve(client: TestClient) -> None:
     )
     assert moved.status == 200
     assert ((await moved.json())["state"], (await moved.json())["queue"]) == ("queued", "district")
+    # A transfer's target must be available (it may be offered the conversation meanwhile).
+    assert (await client.post("/api/v1/me/state", json={"state": "available"}, headers=lee)).status == 200
     to_agent = await client.post(
         f"/api/v1/conversations/{conversation_id}/transfer", json={"agent": "lee"}, headers=supervisor
     )

@@ -42,15 +42,17 @@ async def test_summary_figures(client: TestClient, hub: Hub) -> None:
     await citizen_says(client, "bot-only", "따릉이 대여 방법 알려주세요")
     first = await _handed_to_kim(client, kim, "p1", "버스 분실물 상담사 연결해 주세요")
     second = await _handed_to_kim(client, kim, "p2", "수도요금 상담사 연결해 주세요")
-    third = await _handed_to_kim(client, kim, "p3", "Can I talk to a person about my passport?")
+    park = await login(client, "park", available=False)  # the foreign-language queue is not kim's
+    third = await _handed_to_kim(client, park, "p3", "Can I talk to a person about my passport?")
     abandoned = await citizen_says(client, "p4", "여권 상담사 연결해 주세요")
     await hub.citizen_left(Channel.API, "p4")
     await _set_wait(hub, first, 10)
     await _set_wait(hub, second, 30)
     await _set_wait(hub, third, 90)
-    for conversation_id, disposition in ((first, "resolved"), (second, "directory"), (third, "resolved")):
+    for conversation_id, disposition, agent in ((first, "resolved", kim), (second, "directory", kim),
+                                                (third, "resolved", park)):  # fmt: skip
         response = await client.post(
-            f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": disposition}, headers=kim
+            f"/api/v1/conversations/{conversation_id}/resolve", json={"disposition": disposition}, headers=agent
         )
         assert response.status == 200
     flagged = await client.post(

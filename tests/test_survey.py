@@ -26,7 +26,7 @@ from model.clock import utcnow
 from model.rounds import rounds_of
 from store import conversations
 from tests.browsers import PASSWORD
-from tests.conftest import citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
 from tests.services import free_port
 from tests.standins.twilio import TwilioStandIn, signed_inbound
 from tests.test_sms import twilio_settings
@@ -57,7 +57,9 @@ async def _resolve(client: TestClient, kim: dict[str, str], conversation_id: str
 
 async def _citizen_sees(client: TestClient, sender: str) -> list[dict[str, Any]]:
     """What the API channel's integration shows the citizen: the replies to them."""
-    response = await client.get("/api/v1/channels/api/messages", params={"sender": sender})
+    response = await client.get(
+        "/api/v1/channels/api/messages", params={"sender": sender}, headers=api_channel_headers(client)
+    )
     assert response.status == 200
     return list((await response.json())["messages"])
 
@@ -156,9 +158,9 @@ async def test_the_citizen_rates_in_korean_with_buttons_and_says_why(client: Tes
 
 
 async def test_an_english_speaker_is_asked_in_english_and_agents_read_korean(client: TestClient, hub: Hub) -> None:
-    kim = await login(client, "kim", available=False)
-    conversation_id = await _handed_to_kim(client, kim, "visitor", "Can I talk to a person about my passport?")
-    await _resolve(client, kim, conversation_id)
+    park = await login(client, "park", available=False)  # the foreign-language queue's agent
+    conversation_id = await _handed_to_kim(client, park, "visitor", "Can I talk to a person about my passport?")
+    await _resolve(client, park, conversation_id)
 
     closing = (await _citizen_sees(client, "visitor"))[-1]
     assert closing["language"] == "en"

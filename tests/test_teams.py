@@ -172,7 +172,10 @@ async def test_the_reports_team_filter_counts_only_that_teams_contacts(client: T
     ):
         refused = await client.get("/api/v1/reports/tables", params={**query, **params}, headers=supervisor)
         assert refused.status == status and named in (await refused.json())["error"]["message"], params
-    assert (await client.get("/api/v1/reports/tables", params=query, headers=kim)).status == 403
+    # An agent reads their own figures only.
+    own = await (await client.get("/api/v1/reports/tables", params=query, headers=kim)).json()
+    assert own["filters"]["agent"] == "kim" and own["totals"]["contacts"] == 2
+    assert (await client.get("/api/v1/reports/tables", params={**query, "team": "상담1팀"}, headers=kim)).status == 403
 
 
 def test_the_command_line_builds_a_team_and_places_an_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from model.clock import utcnow
 from router.routing import RouterSettings
 from store.db import Store
 from store.translations import usage
-from tests.conftest import citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
 from tests.standins.google_translate import GoogleTranslateStandIn
 from tests.standins.libretranslate import API_KEY, LibreTranslateStandIn
 from translation.backends import GoogleTranslate, LibreTranslate
@@ -143,7 +143,9 @@ async def test_agents_read_foreign_messages_in_korean_and_answer_through_transla
         assert (reply["text"], reply["translation"], reply["translation_status"]) == (
             "[vi] 여권 분실 신고를 도와드릴게요", "여권 분실 신고를 도와드릴게요", "translated",
         )  # fmt: skip
-        history = await client.get("/api/v1/channels/api/messages", params={"sender": "vi-1"})
+        history = await client.get(
+            "/api/v1/channels/api/messages", params={"sender": "vi-1"}, headers=api_channel_headers(client)
+        )
         assert "[vi] 여권 분실 신고를 도와드릴게요" in [m["text"] for m in (await history.json())["messages"]]
 
         jung = await login(client, "jung", available=False)
@@ -189,9 +191,9 @@ async def test_a_broken_translator_never_holds_a_message_up(database_url: str, l
 async def test_without_an_engine_foreign_conversations_wait_for_speakers(database_url: str) -> None:
     async with TestClient(TestServer(create_app(hub_settings(database_url)))) as client:
         answer = await citizen_says(client, "mn-1", "Надад ажилтан хэрэгтэй", language="mn")
-        kim = await login(client, "kim")
+        nguyen = await login(client, "nguyen")  # the foreign-language queue's; no Mongolian
         conversation = await (
-            await client.get(f"/api/v1/conversations/{answer['conversation_id']}", headers=kim)
+            await client.get(f"/api/v1/conversations/{answer['conversation_id']}", headers=nguyen)
         ).json()
         assert conversation["machine_translation"] is False
         messages = await messages_of(client, answer["conversation_id"])
@@ -203,7 +205,9 @@ async def test_without_an_engine_foreign_conversations_wait_for_speakers(databas
         assert queued["text"] == catalog.text("system.queued", "mn", position=1)
         assert queued["translation"] == catalog.text("system.queued", "ko", position=1)
         refused = await client.post(
-            f"/api/v1/conversations/{answer['conversation_id']}/translation", json={"text": "안녕하세요"}, headers=kim
+            f"/api/v1/conversations/{answer['conversation_id']}/translation",
+            json={"text": "안녕하세요"},
+            headers=nguyen,
         )
         assert refused.status == 409
 
@@ -215,8 +219,9 @@ async def test_after_the_overflow_wait_any_agent_takes_it_with_translation(
     async with TestClient(TestServer(create_app(translated_hub(database_url, libre, router=router)))) as client:
         kim = await login(client, "kim")  # Korean only, no foreign_language skill
         answer = await citizen_says(client, "mn-2", "Надад ажилтан хэрэгтэй", language="mn")
-        await wait_for(lambda: _offered(client, answer["conversation_id"], kim), timeout=5)
-        jung = await login(client, "jung", available=False)
+        jung = await login(client, "jung", available=False)  # kim reads it once it is offered to them
+        await wait_for(lambda: _offered(client, answer["conversation_id"], jung), timeout=5)
+        assert await _offered(client, answer["conversation_id"], kim)
         trail = await client.get(f"/api/v1/conversations/{answer['conversation_id']}/events", headers=jung)
         [offer] = [e for e in (await trail.json())["events"] if e["type"] == "offered"]
         assert offer["data"]["agent"] == "kim" and "machine translation" in offer["data"]["reason"]

@@ -16,7 +16,7 @@ from hub.core import Hub
 from hub.wallboard import wallboard_frame
 from model import AgentState
 from model.clock import utcnow
-from tests.browsers import PASSWORD, PageWatch
+from tests.browsers import API_CHANNEL_KEY, PASSWORD, PageWatch
 from tests.conftest import citizen_says, login
 from tests.sockets import TIMEOUT, Frame, frames_for, receive_until
 
@@ -152,7 +152,7 @@ async def test_the_wall_screen_follows_the_floor_without_a_reload(hub_url: str, 
     await expect(wall.get_by_test_id("wallboard-agents-available")).to_have_text("1")
 
     citizen = {"sender": "wall-citizen", "text": "버스 분실물 상담사 연결해 주세요", "message_id": "wall-1"}
-    asked = await _post(f"{hub_url}/api/v1/channels/api/messages", citizen)
+    asked = await _post(f"{hub_url}/api/v1/channels/api/messages", citizen, API_CHANNEL_KEY)
     await expect(transport.get_by_test_id("wallboard-queue-waiting")).to_have_text("1")
     await expect(wall.get_by_test_id("wallboard-waiting")).to_have_text("1")
     await expect(transport).to_have_attribute("data-verdict", "within")

@@ -8,13 +8,14 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from model import AGENT_LANGUAGE
+from model.masking import masked
 from store import translations as cache
 from store.db import Store
 from translation.engine import Engine, EngineFactory, TranslationFailed
@@ -86,7 +87,14 @@ class Translator:
         return self.configured and any(engine.supports(source, target) for engine in self._engines)
 
     async def translate(self, text: str, source: str, target: str) -> Translation:
-        """`text` in `target`; never raises and never takes longer than the deadline."""
+        """`text` in `target`; never raises and never takes longer than the deadline. Personal
+        numbers never leave the hub: the engine (and the cache) get them masked, and each mask
+        the engine kept gets its number back in the translation."""
+        hidden = masked(text)
+        found = await self._translate(hidden.text, source, target)
+        return replace(found, text=hidden.restore(found.text)) if found.text is not None else found
+
+    async def _translate(self, text: str, source: str, target: str) -> Translation:
         if source == target or not text.strip():
             return Translation(text)
         engines = self._engines_for(source, target)

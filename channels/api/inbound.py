@@ -48,22 +48,30 @@ class ApiInbound:
 
     def __init__(self, hub: HubPort, settings: Settings) -> None:
         self._hub = hub
+        self._settings = settings
         self._key = settings.key
+
+    @property
+    def key(self) -> str | None:
+        """The key calls must carry; None until `start` has it (every call is refused meanwhile)."""
+        return self._key
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(MESSAGES_PATH, self.post_message), web.get(MESSAGES_PATH, self.get_messages)]
 
     async def start(self) -> None:
-        """Requests come to the routes; nothing to start."""
+        """Take the hub's own key when none is configured."""
+        if self._key is None and self._settings.made_key is not None:
+            self._key = await self._settings.made_key()
 
     async def close(self) -> None:
         """Nothing to close."""
 
     def _authenticate(self, request: web.Request) -> None:
-        if self._key is None:
-            return
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), self._key.encode()):
+        """Before the body is read: the key as a bearer token, compared in constant time."""
+        header = request.headers.get("Authorization", "")
+        given = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        if self._key is None or not hmac.compare_digest(given.encode(), self._key.encode()):
             raise HubError(401, "unauthorised", "The API channel needs its key as a bearer token.")
 
     async def post_message(self, request: web.Request) -> web.Response:
@@ -97,7 +105,8 @@ class ApiInbound:
         if not sender:
             raise invalid("The query parameter 'sender' is required.", "missing_field")
         after_text = request.query.get("after")
-        if after_text is not None and not after_text.isdigit():
+        # ASCII digits within the store's 32-bit ids ('²' is a digit to str.isdigit, not to int).
+        if after_text is not None and not (after_text.isascii() and after_text.isdigit() and int(after_text) < 2**31):
             raise invalid("The query parameter 'after' must be a message id.", "invalid_field")
         conversation = await self._hub.conversation(Channel.API, sender)
         messages = await self._hub.messages_after(Channel.API, sender, int(after_text) if after_text else None)

@@ -1,15 +1,18 @@
-"""The API channel's configuration: the key integrations present, if any."""
+"""The API channel's configuration: the key integrations present."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Settings:
     key: str | None = None
-    """The bearer token every call must carry; None leaves the channel open (development)."""
+    """The bearer token every call must carry (DASAN_API_CHANNEL_KEY); it always wins."""
+    made_key: Callable[[], Awaitable[str]] | None = None
+    """Where the key comes from when `key` is None: the hub makes one once and keeps it (the app
+    factory gives this). With neither, every call is refused: the channel is never open."""
 
 
 def from_env(env: Mapping[str, str], public_url: str) -> Settings:

@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 
-from model.errors import HubError
+from model.errors import HubError, refuse_nul
 
 log = logging.getLogger(__name__)
 
@@ -43,4 +43,5 @@ class SignedRequests:
             # The error middleware logs the refusal; the URL checked is what a proxy setup gets wrong.
             log.warning("Twilio signature mismatch, checked against %s", self.signed_url(request))
             raise HubError(403, "invalid_signature", f"The {SIGNATURE_HEADER} signature does not match the request.")
+        refuse_nul([*text_form.keys(), *text_form.values()])  # signed or not, PostgreSQL cannot store it
         return text_form

@@ -24,7 +24,7 @@ from channels.telegram.bot import TelegramBot
 from channels.telegram.failures import FIRST_RETRY_SECONDS, LAST_RETRY_SECONDS, back_off, failure_from
 from channels.telegram.settings import WEBHOOK_PATH, Settings
 from channels.telegram.updates import CitizenMessage, StartCommand, read_update
-from model.errors import HubError
+from model.errors import HubError, TooManyRequests
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -65,7 +65,8 @@ class TelegramInbound:
         data = json_object(await request.read())
         try:
             update = Update.de_json(data, self._bot.bot)
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
+        # OverflowError, OSError: a date beyond what the platform's clock can hold.
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError) as error:
             raise HubError(400, "invalid_update", f"The body is not a Telegram update: {error!r}.") from None
         await self.handle(update)
         return web.Response(status=200)
@@ -184,6 +185,11 @@ class TelegramInbound:
             for update in updates:
                 try:
                     await self.handle(update)
+                except TooManyRequests as error:
+                    # Not confirmed: the next getUpdates brings it again once the citizen's rate allows.
+                    log.warning("Telegram update %s waits %d s: %s", update.update_id, error.retry_after, error.message)
+                    await asyncio.sleep(error.retry_after)
+                    break
                 except HubError as error:
                     # Malformed: another getUpdates would bring it back the same.
                     log.warning("Telegram update %s ignored: %s", update.update_id, error.message)

@@ -140,7 +140,7 @@ class WebchatInbound:
         try:
             frame = json.loads(data)
             kind = frame.get("type")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, nested too deeply
             await _error(socket, "malformed_json", "Frames must be JSON objects.")
             return
         try:

@@ -155,7 +155,7 @@ def _cell(value: Any) -> Any:
 def _json_line(number: int, line: str) -> Any:
     try:
         return json.loads(line)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: nested too deeply
         raise invalid(f"line {number} is not valid JSON: {error}") from None
 
 

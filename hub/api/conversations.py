@@ -9,11 +9,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.sms.segments import MAX_CHARS, segments
+from hub import access
 from hub.api.errors import read_body
 from hub.core import HUB, Hub
-from model import AGENT_LANGUAGE, CONVERSATION_STATES, QUEUE_NAMES, Conversation, Event, Message
-from model.errors import invalid, not_found
-from store import contacts, conversations
+from model import AGENT_LANGUAGE, CONVERSATION_STATES, QUEUE_NAMES, Agent, Conversation, Event, Message
+from model.errors import forbidden, invalid
+from store import conversations
 
 routes = web.RouteTableDef()
 
@@ -48,12 +49,12 @@ class FlagBody(BaseModel):
     action: str = Field(default="", max_length=200)
 
 
-async def _conversation_or_404(hub: Hub, conversation_id: str) -> Conversation:
-    async with hub.store.read() as session:
-        found = await conversations.conversation(session, conversation_id)
-    if found is None:
-        raise not_found("The conversation")
-    return found
+async def _readable(request: web.Request) -> tuple[Hub, Agent, Conversation]:
+    """The hub, the agent and the conversation of the path, if the agent may read and act on it
+    (401, 403, 404 otherwise): checked before any body is read."""
+    hub = request.app[HUB]
+    agent = await hub.auth.agent(request)
+    return hub, agent, await access.readable(hub.store, agent, request.match_info["id"])
 
 
 @routes.get("/api/v1/conversations")
@@ -67,16 +68,13 @@ async def list_conversations(request: web.Request) -> web.Response:
     if unknown := set(queues) - set(QUEUE_NAMES):
         raise invalid(f"Unknown queue {sorted(unknown)[0]!r}.", "unknown_queue")
     mine = request.query.get("mine") in ("1", "true")
-    async with hub.store.read() as session:
-        found = await conversations.list_conversations(session, states, queues, agent.id if mine else None)
+    found = await access.visible(hub.store, agent, states, queues, mine)
     return web.json_response({"conversations": [c.to_json() for c in found]})
 
 
 @routes.get("/api/v1/conversations/{id}")
 async def get_conversation(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    await hub.auth.agent(request)
-    conversation = await _conversation_or_404(hub, request.match_info["id"])
+    hub, _, conversation = await _readable(request)
     return web.json_response(conversation.to_json() | {"machine_translation": _translates(hub, conversation.language)})
 
 
@@ -88,10 +86,8 @@ def _translates(hub: Hub, language: str | None) -> bool:
 @routes.post("/api/v1/conversations/{id}/translation")
 async def preview_translation(request: web.Request) -> web.Response:
     """The agent's Korean draft in the citizen's language, before sending it."""
-    hub = request.app[HUB]
-    await hub.auth.agent(request)
+    hub, _, conversation = await _readable(request)
     body = await read_body(request, TranslationBody)
-    conversation = await _conversation_or_404(hub, request.match_info["id"])
     found = await hub.desk.translate_reply(body.text, conversation.language)
     return web.json_response({"text": found.text, "language": conversation.language, "engine": found.engine,
                               "cached": found.cached})  # fmt: skip
@@ -99,8 +95,7 @@ async def preview_translation(request: web.Request) -> web.Response:
 
 @routes.patch("/api/v1/conversations/{id}")
 async def correct(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, _ = await _readable(request)
     body = await read_body(request, CorrectionBody)
     record = await hub.desk.correct(agent, request.match_info["id"], body.language, body.category, body.priority)
     return web.json_response(record.to_json())
@@ -120,34 +115,30 @@ async def _listing(
     request: web.Request, name: str, query: Callable[[AsyncSession, str], Awaitable[Sequence[Message | Event]]]
 ) -> web.Response:
     """One of a conversation's lists (messages, events) for an agent."""
-    hub = request.app[HUB]
-    await hub.auth.agent(request)
-    conversation = await _conversation_or_404(hub, request.match_info["id"])
+    hub, _, conversation = await _readable(request)
     async with hub.store.read() as session:
         found = await query(session, conversation.id)
-    return web.json_response({name: [item.to_json() for item in found]})
+    return web.json_response(
+        {name: [item.for_agent() if isinstance(item, Message) else item.to_json() for item in found]}
+    )
 
 
 @routes.post("/api/v1/conversations/{id}/claim")
 async def claim(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, _ = await _readable(request)
     return web.json_response((await hub.desk.claim(agent, request.match_info["id"])).to_json())
 
 
 @routes.post("/api/v1/conversations/{id}/decline")
 async def decline(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, _ = await _readable(request)
     return web.json_response((await hub.desk.decline(agent, request.match_info["id"])).to_json())
 
 
 @routes.post("/api/v1/conversations/{id}/messages")
 async def reply(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, conversation = await _readable(request)
     body = await read_body(request, ReplyBody)
-    conversation = await _conversation_or_404(hub, request.match_info["id"])
     text, korean = body.text, None
     if body.translate:
         text, korean = (await hub.desk.translate_reply(body.text, conversation.language)).text or "", body.text
@@ -159,13 +150,14 @@ async def reply(request: web.Request) -> web.Response:
             "text_too_long",
         )
     message = await hub.desk.reply(agent, request.match_info["id"], text, korean)
-    return web.json_response(message.to_json(), status=201)
+    return web.json_response(message.for_agent(), status=201)
 
 
 @routes.post("/api/v1/conversations/{id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, conversation = await _readable(request)
+    if not access.holding(agent, conversation):
+        raise forbidden(access.NOT_HOLDING)
     body = await read_body(request, TransferBody)
     record = await hub.desk.transfer(agent, request.match_info["id"], body.queue, body.agent)
     return web.json_response(record.to_json())
@@ -173,16 +165,14 @@ async def transfer(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/conversations/{id}/resolve")
 async def resolve(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, _ = await _readable(request)
     body = await read_body(request, ResolveBody)
     return web.json_response((await hub.desk.resolve(agent, request.match_info["id"], body.disposition)).to_json())
 
 
 @routes.post("/api/v1/conversations/{id}/flag")
 async def flag(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
-    agent = await hub.auth.agent(request)
+    hub, agent, _ = await _readable(request)
     body = await read_body(request, FlagBody)
     return web.json_response((await hub.desk.flag(agent, request.match_info["id"], body.reason, body.action)).to_json())
 
@@ -190,13 +180,12 @@ async def flag(request: web.Request) -> web.Response:
 @routes.get("/api/v1/contacts/{id}/history")
 async def contact_history(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    await hub.auth.agent(request)
+    agent = await hub.auth.agent(request)
+    await access.readable_contact(hub.store, agent, request.match_info["id"])
     async with hub.store.read() as session:
-        if not await contacts.exists(session, request.match_info["id"]):
-            raise not_found("The contact")
         history = await conversations.contact_history(session, request.match_info["id"])
     return web.json_response(
-        {"conversations": [{**c.to_json(), "messages": [m.to_json() for m in msgs]} for c, msgs in history]}
+        {"conversations": [{**c.to_json(), "messages": [m.for_agent() for m in msgs]} for c, msgs in history]}
     )
 
 
@@ -206,10 +195,13 @@ class LinkBody(BaseModel):
 
 @routes.post("/api/v1/contacts/{id}/link")
 async def link_contact(request: web.Request) -> web.Response:
-    """The other contact is the same citizen: its channels and history join this one."""
+    """The other contact is the same citizen: its channels and history join this one. An agent
+    links two contacts each of which has a conversation they may read."""
     hub = request.app[HUB]
     agent = await hub.auth.agent(request)
+    await access.readable_contact(hub.store, agent, request.match_info["id"])
     body = await read_body(request, LinkBody)
+    await access.readable_contact(hub.store, agent, body.contact_id)
     contact = await hub.contacts.link(agent, request.match_info["id"], body.contact_id)
     return web.json_response(contact.to_json())
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 # The API's handlers and the channels' webhooks read JSON bodies alike (channels/json_body.py).
 from channels.json_body import read_body
-from model.errors import HubError, refuse_nul
+from model.errors import HubError, TooManyRequests, refuse_nul
 
 __all__ = ["error_middleware", "error_response", "read_body"]
 
@@ -26,6 +26,7 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
+    429: "too_many_requests",
 }
 
 
@@ -47,7 +48,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except HubError as error:
         if error.status in (401, 403):
             log.warning("refused %s %s: %s", request.method, _route(request), error.message)
-        return error_response(error.status, error.code, error.message)
+        response = error_response(error.status, error.code, error.message)
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -17,7 +17,7 @@ from hub.api.errors import read_body
 from hub.core import HUB, Hub
 from model import LANGUAGES, Agent, ArticleState, Category, Language, Role
 from model.articles import ArticleAction, ArticleContent, ArticleEntry, Variant
-from model.errors import HubError, invalid, not_found
+from model.errors import HubError, forbidden, invalid, not_found
 
 routes = web.RouteTableDef()
 
@@ -64,6 +64,15 @@ class ContentBody(BaseModel):
 
 class CommentBody(BaseModel):
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+async def article_worker(request: web.Request) -> Agent:
+    """The editor, supervisor or admin behind the request, checked before any body is read: an
+    agent only proposes drafts (403 for the rest of the workflow)."""
+    worker = await request.app[HUB].auth.agent(request, Role.EDITOR)
+    if not worker.role.edits_articles:
+        raise forbidden("Only editors, supervisors and admins work on articles; agents propose drafts.")
+    return worker
 
 
 @routes.get("/api/v1/kb/search")
@@ -113,7 +122,7 @@ async def article(request: web.Request) -> web.Response:
 @routes.get("/api/v1/kb/entries")
 async def entries(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     state = request.query.get("state") or None
     if state is not None and state not in ArticleState.__members__.values():
         raise invalid(f"Unknown state {state!r}.", "invalid_field")
@@ -139,14 +148,14 @@ async def propose(request: web.Request) -> web.Response:
 @routes.get("/api/v1/kb/entries/{id}")
 async def entry(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     return web.json_response(_detail(hub, editor, await hub.editorial.entry(editor, request.match_info["id"])))
 
 
 @routes.put("/api/v1/kb/entries/{id}")
 async def edit(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     body = await read_body(request, ContentBody)
     if body.id is not None and body.id != request.match_info["id"]:
         raise invalid("An article's id cannot change.", "invalid_field")
@@ -158,7 +167,7 @@ async def edit(request: web.Request) -> web.Response:
 def _workflow(action: ArticleAction) -> Any:
     async def handler(request: web.Request) -> web.Response:
         hub = request.app[HUB]
-        editor = await hub.auth.agent(request, Role.EDITOR)
+        editor = await article_worker(request)
         comment = (await read_body(request, CommentBody)).comment if request.can_read_body else None
         entry = await hub.editorial.move(editor, request.match_info["id"], action, comment)
         return web.json_response(_detail(hub, editor, entry))
@@ -180,7 +189,7 @@ for _path, _action in (
 @routes.get("/api/v1/kb/entries/{id}/history")
 async def history(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     events = await hub.editorial.history(editor, request.match_info["id"])
     return web.json_response({"events": [event.to_json() for event in events]})
 
@@ -188,7 +197,7 @@ async def history(request: web.Request) -> web.Response:
 @routes.get("/api/v1/kb/entries/{id}/diff")
 async def diff(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     before = _number(request, "from", 0, 1, 1_000_000) or None
     after = _number(request, "to", 0, 1, 1_000_000) or None
     before, after, fields = await hub.editorial.diff(editor, request.match_info["id"], before, after)
@@ -198,7 +207,7 @@ async def diff(request: web.Request) -> web.Response:
 @routes.get("/api/v1/kb/export")
 async def export(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     file_format = _format(request)
     data = write_articles(await hub.editorial.published(editor), file_format)
     return web.Response(
@@ -211,7 +220,7 @@ async def export(request: web.Request) -> web.Response:
 @routes.post("/api/v1/kb/import")
 async def import_file(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     file_format = _format(request)
     data = await _file_body(request)
     if not data:

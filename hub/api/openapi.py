@@ -18,7 +18,9 @@ from hub.api.conversations import (
     TransferBody,
     TranslationBody,
 )
+from hub.api.data_requests import EraseBody
 from hub.api.knowledge import CommentBody, ContentBody
+from hub.api.protection import EndBody, LiftBody, WarnBody
 from hub.api.questions import DraftBody, FromMessageBody
 from hub.api.session import LoginBody, PresenceBody
 from hub.api.supervision import QueueBody
@@ -33,13 +35,15 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     (
         "post",
         "/api/v1/channels/api/messages",
-        "A citizen's message through the generic API channel",
+        "A citizen's message through the generic API channel (bearer: the channel's key)",
         InboundBody,
         False,
     ),
     ("get", "/api/v1/channels/api/messages", "Replies for a sender after a message id (?sender=&after=)", None, False),
     ("post", "/api/v1/auth/login", "Log in; returns a bearer token and sets the console cookie", LoginBody, False),
     ("post", "/api/v1/auth/logout", "Log out", None, True),
+    ("post", "/api/v1/auth/logout-everywhere", "End every session of the logged-in agent", None, True),
+    ("post", "/api/v1/agents/{username}/sessions/revoke", "End every session of an agent (audited, admin)", None, True),
     ("get", "/api/v1/me", "The logged-in agent", None, True),
     ("post", "/api/v1/me/state", "Set presence: available, break, offline", PresenceBody, True),
     ("get", "/api/v1/conversations", "Conversations (?state=&queue=&mine=1)", None, True),
@@ -60,8 +64,28 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("post", "/api/v1/conversations/{id}/transfer", "Transfer to a queue or an agent", TransferBody, True),
     ("post", "/api/v1/conversations/{id}/resolve", "Resolve with a disposition", ResolveBody, True),
     ("post", "/api/v1/conversations/{id}/flag", "Record an abuse incident", FlagBody, True),
+    ("post", "/api/v1/conversations/{id}/warn", "Send the protocol's standard warning", WarnBody, True),
+    (
+        "post",
+        "/api/v1/conversations/{id}/end-under-protocol",
+        "End under the protection protocol after the warnings; block the contact for block_hours",
+        EndBody,
+        True,
+    ),
+    ("get", "/api/v1/protection/incidents", "A month's abuse incidents (?month=, supervisor)", None, True),
+    ("get", "/api/v1/protection/blocks", "Contact blocks, newest first (?active=1, supervisor)", None, True),
+    ("post", "/api/v1/protection/blocks/{id}/lift", "Lift a block on appeal (audited, supervisor)", LiftBody, True),
+    (
+        "post",
+        "/api/v1/conversations/{id}/messages/{message_id}/reveal",
+        "A message's personal data unmasked (audited)",
+        None,
+        True,
+    ),
     ("get", "/api/v1/contacts/{id}/history", "A contact's conversations across channels", None, True),
     ("post", "/api/v1/contacts/{id}/link", "Link another contact (the same citizen) into this one", LinkBody, True),
+    ("get", "/api/v1/contacts/{id}/data", "Everything held on a contact, unmasked (?format=zip; PIPA)", None, True),
+    ("post", "/api/v1/contacts/{id}/erase", "Erase a contact's personal data (PIPA)", EraseBody, True),
     ("get", "/api/v1/channels", "The running channels: name, label for agents, longest reply", None, True),
     ("post", "/api/v1/sms/segments", "What a text costs as SMS (segments, encoding)", SegmentsBody, True),
     ("get", "/api/v1/queues", "Queues with waiting counts", None, True),
@@ -92,7 +116,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/kb/questions", "Questions to write articles for, grouped (?days=30&kind=, editor)", None, True),
     ("post", "/api/v1/kb/questions/draft", "A draft article for a group of questions (editor)", DraftBody, True),
     ("post", "/api/v1/kb/entries/from-message", "An agent's reply as a draft article", FromMessageBody, True),
-    ("get", "/api/v1/stats/summary", "The report's figures from events (?from=&to=, supervisor)", None, True),
+    ("get", "/api/v1/stats/summary", "The report's figures from events (?from=&to=; an agent's own)", None, True),
     (
         "get",
         "/api/v1/reports/tables",
@@ -111,7 +135,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     (
         "get",
         "/api/v1/reports/tables/export",
-        "The report's tables as HTML, CSV or XLSX (?format=, supervisor)",
+        "The report's tables as HTML, CSV or XLSX (?format=; an agent's own)",
         None,
         True,
     ),
@@ -124,6 +148,7 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ),
     ("post", "/api/v1/reports/voc", "Start the monthly VOC report (supervisor)", VocRequest, True),
     ("get", "/api/v1/reports/voc/{id}", "A VOC report's progress and files (supervisor)", None, True),
+    ("get", "/api/v1/audit", "The audit log, newest first (?target=&action=&since=&limit=, supervisor)", None, True),
     ("get", "/api/v1/translation/usage", "Machine translation per engine and day (?from=&to=, supervisor)", None, True),
 ]
 

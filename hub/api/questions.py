@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, StringConstraints
 
 from hub.api.errors import read_body
+from hub.api.knowledge import article_worker
 from hub.core import HUB
 from hub.questions import MAX_QUESTIONS
 from model import Role
@@ -24,7 +25,8 @@ MAX_DAYS = 365
 
 
 class DraftBody(BaseModel):
-    question_ids: list[int] = Field(min_length=1, max_length=MAX_QUESTIONS)
+    # Ids are the store's 32-bit integers: a larger number names no question (and no engine takes it).
+    question_ids: list[Annotated[int, Field(ge=1, lt=2**31)]] = Field(min_length=1, max_length=MAX_QUESTIONS)
     """A group's `question_ids`: the first question becomes the title."""
 
 
@@ -36,7 +38,7 @@ class FromMessageBody(BaseModel):
 async def question_groups(request: web.Request) -> web.Response:
     """?days=30&kind=unanswered|agent_answered (editors, supervisors, admins)."""
     hub = request.app[HUB]
-    reader = await hub.auth.agent(request, Role.EDITOR)
+    reader = await article_worker(request)
     groups = await hub.questions.groups(reader, _days(request), _kind(request))
     return web.json_response({"groups": [group.to_json() for group in groups]})
 
@@ -44,7 +46,7 @@ async def question_groups(request: web.Request) -> web.Response:
 @routes.post("/api/v1/kb/questions/draft")
 async def draft_for_questions(request: web.Request) -> web.Response:
     hub = request.app[HUB]
-    editor = await hub.auth.agent(request, Role.EDITOR)
+    editor = await article_worker(request)
     body = await read_body(request, DraftBody)
     entry = await hub.questions.draft(editor, body.question_ids)
     return web.json_response(entry.to_json(), status=201)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api.reports import own_figures
 from hub.core import HUB
 from hub.reports import tables_export
 from hub.reports.query import report_query, report_tables
@@ -24,14 +25,15 @@ FORMATS: dict[str, tuple[str, Callable[[Mapping[str, Any]], bytes]]] = {
 
 @routes.get("/api/v1/reports/tables/export")
 async def export_tables(request: web.Request) -> web.Response:
-    """?format=html|csv|xlsx and the parameters of /api/v1/reports/tables (range, period, filters)."""
+    """?format=html|csv|xlsx and the parameters of /api/v1/reports/tables (range, period, filters);
+    an agent exports their own figures."""
     hub = request.app[HUB]
-    await hub.auth.agent(request, Role.SUPERVISOR)
+    reader = await hub.auth.agent(request, Role.AGENT)
     chosen = request.query.get("format", "html")
     if chosen not in FORMATS:
         raise invalid(f"The query parameter 'format' must be one of {', '.join(FORMATS)}.", "invalid_field")
     content_type, render = FORMATS[chosen]
-    tables = await report_tables(hub, report_query(request))
+    tables = await report_tables(hub, own_figures(reader, report_query(request)))
     filename = f"report-{tables['from']}_{tables['to']}.{chosen}"
     return web.Response(
         body=render(tables),

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from hub import supervision
 from hub.api.errors import read_body
+from hub.api.reports import own_figures
 from hub.core import HUB
 from hub.reports.query import ReportQuery, city_days, report_totals
 from model import Role
@@ -63,11 +64,12 @@ async def overview(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/stats/summary")
 async def summary(request: web.Request) -> web.Response:
-    """The report's figures over the city days ?from=&to= (both included), from the events."""
+    """The report's figures over the city days ?from=&to= (both included), from the events; an
+    agent's own figures for an agent."""
     hub = request.app[HUB]
-    await hub.auth.agent(request, Role.SUPERVISOR)
+    reader = await hub.auth.agent(request, Role.AGENT)
     first, last = city_days(request, hub.settings.timezone)
-    return web.json_response(await report_totals(hub, ReportQuery(first, last)))
+    return web.json_response(await report_totals(hub, own_figures(reader, ReportQuery(first, last))))
 
 
 @routes.get("/api/v1/translation/usage")

@@ -11,11 +11,12 @@ from aiohttp import WSMsgType, web
 
 from hub import supervision
 from hub.access import may_read
-from hub.bus import AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
+from hub.bus import AbuseAlert, AgentChanged, ConversationChanged, MessageAdded, MessageChanged, Subscription
 from hub.core import HUB, Hub
-from model import Agent, ConversationState, Role
+from model import Agent, ConversationState, Role, iso
 from model.clock import utcnow
 from model.errors import HubError
+from model.masking import mask
 from store import agents, conversations, queues
 
 STATIC = Path(__file__).parent / "static"
@@ -73,15 +74,31 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
         # Subscribed first, so nothing between the snapshot and the first push is missed.
         await socket.send_json(await snapshot(hub, agent.id))
         pusher = asyncio.create_task(_push(hub, agent, socket, events))
+        # A session revoked, expired or idle closes its socket within the recheck interval.
+        watcher = asyncio.create_task(hub.auth.close_when_ended(request, socket))
         try:
             async for frame in socket:
                 if frame.type is WSMsgType.ERROR:
                     break
         finally:
-            pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pusher
+            for task in (pusher, watcher):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
     return socket
+
+
+def alert_frame(alert: AbuseAlert) -> dict[str, Any]:
+    """A threat or talk of self-harm, for every supervisor's and admin's console at once; the
+    text with its personal numbers masked."""
+    return {
+        "type": "alert",
+        "kind": alert.kind,
+        "conversation_id": alert.conversation.id,
+        "message_id": alert.message.id,
+        "text": mask(alert.message.text),
+        "at": iso(alert.message.created_at),
+    }
 
 
 async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: Subscription) -> None:
@@ -100,8 +117,10 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
             break
         if isinstance(event, (MessageAdded, MessageChanged)) and may_read(agent, event.conversation):
             await socket.send_json(
-                {"type": "message", "conversation_id": event.conversation.id, "message": event.message.to_json()}
+                {"type": "message", "conversation_id": event.conversation.id, "message": event.message.for_agent()}
             )
+        if isinstance(event, AbuseAlert) and agent.role.at_least(Role.SUPERVISOR):
+            await socket.send_json(alert_frame(event))
         if isinstance(event, (ConversationChanged, AgentChanged)):
             changed = True
             if pending is None or pending.done():

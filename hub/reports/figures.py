@@ -123,6 +123,12 @@ def satisfaction(rounds: Sequence[Round]) -> float | None:
     return sum(rated) / len(rated) if rated else None
 
 
+def abuse_incidents(rounds: Sequence[Round]) -> int:
+    """Abuse incidents (악성민원): rounds with any abuse step — detected, flagged, warned, ended
+    under the protection protocol, blocked or lifted — each counted once."""
+    return sum(r.abuse for r in rounds)
+
+
 def contacts_by(rounds: Sequence[Round], key: Callable[[Round], str | None]) -> dict[str, int]:
     """Rounds counted by a field (channel, category, language, queue…); none as `unknown`."""
     return dict(Counter(key(r) or "unknown" for r in rounds))

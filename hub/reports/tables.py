@@ -43,7 +43,7 @@ NEVER = np.iinfo(np.int64).min
 """A moment that did not happen (no queueing, no answer…) in a column of microseconds."""
 FIELD_NAMES = (
     "channel", "category", "language", "queue", "contact_id", "opened_at", "queued_at", "answered_at",
-    "resolved_at", "disposition", "abandoned", "flags", "satisfaction",
+    "resolved_at", "disposition", "abandoned", "abuse", "satisfaction",
 )  # fmt: skip
 """What the report reads of a round."""
 ACCEPTED_BY, RESOLVED_BY = attrgetter("agents"), attrgetter("agent")
@@ -158,7 +158,8 @@ class Columns:
     repeated: np.ndarray
     """Closed, and the same contact opened another round of the same category within the window."""
     points: np.ndarray
-    flags: np.ndarray
+    abuse: np.ndarray
+    """An abuse incident: any abuse step in the round (`figures.abuse_incidents`)."""
 
     @classmethod
     def of(cls, rounds: Sequence[Round], sla_seconds: Mapping[str, int]) -> Columns:
@@ -166,7 +167,7 @@ class Columns:
         # objects for the garbage collector to walk); the rest is arithmetic on columns.
         fields = [list(map(attrgetter(name), rounds)) for name in FIELD_NAMES]
         channel, category, language, queue, contact, opened, queued, answered_at, resolved_at = fields[:9]
-        disposition_of, abandoned_of, flags, points = fields[9:]
+        disposition_of, abandoned_of, abuse, points = fields[9:]
         channels, channel_codes = _coded(channel)
         categories, category_codes = _coded(category)
         languages, language_codes = _coded(language)
@@ -213,7 +214,7 @@ class Columns:
             closed=closed,
             repeated=closed & _repeated(contact, category_codes, opened_at, resolved),
             points=np.array(points, dtype=np.float64),  # None becomes NaN
-            flags=np.fromiter(flags, dtype=np.int64, count=len(rounds)),
+            abuse=np.fromiter(abuse, dtype=bool, count=len(rounds)),
         )
 
 
@@ -261,7 +262,7 @@ def figure_rows(columns: Columns, rows: Rows) -> list[dict[str, Any]]:
     city_resolved = counted(columns.city_matter & is_resolved)
     district_resolved = counted(columns.district_matter & is_resolved)
     closed, repeated = counted(columns.closed), counted(columns.repeated)
-    flags = np.bincount(row, weights=columns.flags[taken], minlength=count).tolist()
+    incidents = counted(columns.abuse)
     waits, handles, points = (_sorted_per_row(c, rows) for c in (columns.wait, columns.handle, columns.points))
     found = []
     for i in range(count):
@@ -292,7 +293,7 @@ def figure_rows(columns: Columns, rows: Rows) -> list[dict[str, Any]]:
                 "disposition_share": {d: rate(figures.share(n, by_agents)) for d, n in dispositions[i].items()},
                 "repeat_contact_rate": rate(figures.share(repeated[i], closed[i])),
                 "satisfaction": round(sum(points[i]) / len(points[i]), 1) if points[i] else None,
-                "abuse_incidents": round(flags[i]),
+                "abuse_incidents": incidents[i],
             }
         )
     return found
@@ -329,7 +330,7 @@ def report(
         in_month[in_range] * len(columns.categories) + columns.category[in_range],
         minlength=len(months) * len(columns.categories),
     ).reshape(len(months), len(columns.categories))
-    incidents = np.bincount(in_month[in_range], weights=columns.flags[in_range], minlength=len(months)).tolist()
+    incidents = np.bincount(in_month[in_range & columns.abuse], minlength=len(months)).tolist()
     return {
         "from": scope.first.isoformat(),
         "to": scope.last.isoformat(),

@@ -9,8 +9,8 @@ found by the Korean morphological analyser the knowledge search uses; a message 
 language is read through its Korean translation, and one without a translation is skipped
 (and counted). Topics **rise** against the previous month when both their count and their
 share grew; a contact **repeats** when the same contact asked about the same topic within
-`repeat_days` before (the previous month counts as "before"). Example messages are masked
-with `model.masking.mask`.
+`repeat_days` before (the previous month counts as "before"). Example messages, and the texts
+keywords are found in, are masked with `model.masking.mask`.
 """
 
 from __future__ import annotations
@@ -475,7 +475,8 @@ class _Walk:
         return korean
 
     def _keywords(self, written: list[list[str]]) -> list[set[str]]:
-        return [{k for text in texts for k in self.finder.keywords(text)} for texts in written]
+        # Masked: a number glued to a word (01012345678번호) would otherwise be a keyword.
+        return [{k for text in texts for k in self.finder.keywords(mask(text))} for texts in written]
 
     async def _topic(self, r: Round, said: list[voc.CitizenText], bot: list[voc.AnsweredArticle]) -> str:
         if bot:

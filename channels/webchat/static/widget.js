@@ -38,6 +38,7 @@
     "widget.ended": "\uc0c1\ub2f4\uc774 \uc885\ub8cc\ub418\uc5c8\uc2b5\ub2c8\ub2e4. \uc774\uc6a9\ud574 \uc8fc\uc154\uc11c \uac10\uc0ac\ud569\ub2c8\ub2e4.", // The chat has ended. Thank you.
     "widget.video": "\uc218\uc5b4 \uc601\uc0c1\uc0c1\ub2f4", // Sign-language video
     "widget.video_failed": "\uc218\uc5b4 \uc601\uc0c1\uc0c1\ub2f4 \ud654\uba74\uc744 \uc5f4\uc9c0 \ubabb\ud588\uc2b5\ub2c8\ub2e4. \uc7a0\uc2dc \ub4a4 \ub2e4\uc2dc \uc2dc\ub3c4\ud574 \uc8fc\uc138\uc694.", // The video page could not be opened.
+    "widget.too_many": "\uba54\uc2dc\uc9c0\ub97c \ub108\ubb34 \ube68\ub9ac \ubcf4\ub0b4\uace0 \uc788\uc2b5\ub2c8\ub2e4. \uc7a0\uc2dc \ud6c4 \ub2e4\uc2dc \ubcf4\ub0b4 \uc8fc\uc138\uc694.", // Sending too fast: send again in a moment.
   };
 
   // The label over an agent's bubble, until the hub's texts carry "widget.agent_label".
@@ -542,7 +543,9 @@
     else if (frame.type === "message" && frame.message) showMessage(frame.message);
     else if (frame.type === "state") setConversation(frame);
     else if (frame.type === "error") {
-      notice = (frame.error && frame.error.message) || "";
+      // Sending too fast is told in the citizen's language; other refusals as the hub words them.
+      const tooMany = frame.error && frame.error.code === "too_many_requests";
+      notice = tooMany ? t("widget.too_many") : (frame.error && frame.error.message) || "";
       renderStatus();
     }
   }

@@ -36,6 +36,8 @@ const LABELS = {
     accepted: "수락", first_response: "첫 응답", transferred: "이관", priority_set: "우선순위 변경",
     resolved: "종료", reopened: "재개", abandoned: "포기", flagged: "악성민원 지정",
     citizen_left: "시민이 대화 종료", contact_linked: "연락처 연결", report_filed: "신고 접수",
+    abuse_detected: "악성 표현 감지", warned: "경고 발송", ended_under_protocol: "보호 조치로 종료",
+    contact_blocked: "연락 차단", block_lifted: "차단 해제",
   },
   reportType: { parking: "불법주정차", noise: "소음", dumping: "무단투기", water_leak: "누수" },
   // Action taken on an abuse incident (악성민원). The value is stored as-is by the hub.
@@ -76,6 +78,8 @@ const state = {
   video: null,          // the interpreter's call panel and the supervisors' recordings (video.js)
   knowledge: null,      // the editors' knowledge-base workspace (knowledge.js)
   reports: null,        // the supervisors' reports workspace (reports.js)
+  protection: null,     // abuse veils, personal data, warnings, alerts, the 악성민원 panel (protection.js)
+  privacy: null,        // the supervisors' 개인정보 열람·삭제 panel (privacy.js)
 };
 
 /* SMS segment counter of the reply box (POST /api/v1/sms/segments). */
@@ -246,6 +250,10 @@ async function boot() {
   state.video = createVideoPanel({ api, toast });
   state.knowledge = createKnowledgeWorkspace({ api, h, toast, labels: LABELS, fmtDateTime });
   state.reports = createReportsWorkspace({ api, h, toast, labels: LABELS });
+  state.protection = createProtection({
+    api, h, toast, labels: LABELS, fmtDateTime, convPath, applyConversation, upsertMessage,
+  });
+  state.privacy = createPrivacyPanel({ api, h, toast });
   bindEvents();
   setInterval(tickDurations, 1000);
   try {
@@ -284,6 +292,8 @@ async function startSession(agent) {
   state.knowledge.start(state.agent);
   state.reports.start(state.agent);
   if (!readsConversations(state.agent)) return; // an editor: articles only, no lists and no socket
+  state.protection.start(state.agent);
+  state.privacy.start(state.agent);
   await loadChannels();
   connectWs();
   openLinkedConversation();
@@ -316,6 +326,8 @@ function showLogin(message) {
   state.agent = null;
   state.knowledge.stop();
   state.reports.stop();
+  state.protection.stop();
+  state.privacy.stop();
   closeConversation();
   state.drafts.clear();
   state.unread.clear();
@@ -425,6 +437,8 @@ function handleFrame(raw) {
     renderSnapshot(frame);
   } else if (frame.type === "message" && frame.message) {
     onMessageFrame(frame.conversation_id || frame.message.conversation_id, frame.message);
+  } else if (frame.type === "alert") {
+    state.protection.onAlert(frame);
   }
 }
 
@@ -503,7 +517,8 @@ function conversationItem(conv, kind) {
       channelBadge(conv.channel),
       h("span", { className: "tag" }, label("language", conv.language)),
       h("span", { className: "tag" }, label("category", conv.category)),
-      h("span", { className: `tag state state-${conv.state}` }, label("state", conv.state))),
+      h("span", { className: `tag state state-${conv.state}` }, label("state", conv.state)),
+      state.protection.listTag(conv)),
     h("div", { className: "conv-item-name" }, conv.contact?.display_name || "시민"),
     conv.last_message?.text ? h("div", { className: "conv-item-preview" }, conv.last_message.text) : null,
     h("div", { className: "conv-item-foot" }, waitingInfo(conv),
@@ -610,6 +625,7 @@ async function openConversation(id) {
   state.openId = id;
   state.video.viewing(id);
   state.conv = null;
+  state.protection.update(null);
   state.openListed = false;
   state.messages = new Map();
   state.messageEls = new Map();
@@ -657,6 +673,7 @@ function closeConversation() {
   state.conv = null;
   state.openListed = false;
   state.video.viewing(null);
+  state.protection.update(null);
   resetSmsCounter();
   $("conversation-view").hidden = true;
   $("conversation-empty").hidden = false;
@@ -730,6 +747,8 @@ function renderConvHeader() {
   updateControls();
   renderTranslationBar();
   state.video.update(conv, state.agent);
+  state.protection.update(conv);
+  state.privacy.viewing(conv);
 }
 
 /* A resolved conversation is read-only: no reply, transfer or resolve. The send button also
@@ -920,7 +939,7 @@ function messageItem(message) {
     h("div", { className: "message-meta" },
       h("span", { className: "message-author" }, authorLabel(message)),
       h("time", { dateTime: message.created_at }, fmtClock(message.created_at))),
-    ...messageBody(message),
+    ...state.protection.messageBody(message, messageBody),
     attachments.length
       ? h("ul", { className: "attachments" }, attachments.map((a) => h("li", {}, attachmentNode(a))))
       : null,
@@ -1244,7 +1263,7 @@ function historyItem(conv) {
       h("ol", { className: "history-messages" }, (conv.messages || []).map((m) =>
         h("li", { className: `author-${m.author}` },
           h("span", { className: "message-author" }, `${authorLabel(m)} ${fmtClock(m.created_at)}`),
-          " ", m.text ?? "")))));
+          " ", ...state.protection.messageBody(m, (shown) => [shown.text ?? ""]))))));
 }
 
 // ---------------------------------------------------------------- conversation actions
