@@ -218,13 +218,11 @@ class Desk:
     async def _transfer_target(self, session: AsyncSession, conversation: Conversation, username: str) -> Agent:
         """The named agent if they can take the conversation now: 422 for no such agent, 409 naming
         what they lack (presence, skill, language, capacity)."""
-        target = await agents.by_username(session, username)
+        # As set, not shown busy for a full chat load: the capacity of the conversation's own
+        # channel kind decides below.
+        target = await agents.as_set(session, username)
         if target is None:
             raise HubError(422, "unknown_agent", f"There is no agent {username!r} to transfer to.")
-        if target.state is AgentState.BUSY:
-            # Busy is shown for an available agent with no free chat place; as for the router,
-            # the capacity of the conversation's own channel kind decides.
-            target = replace(target, state=AgentState.AVAILABLE)
         queue = conversation.queue or "other"
         language = conversation.language or AGENT_LANGUAGE
         translated = self._translator.available(language, AGENT_LANGUAGE) and self._translator.available(

@@ -38,6 +38,13 @@ async def by_username(session: AsyncSession, username: str) -> Agent | None:
     return (await _with_load(session, [row]))[0] if row else None
 
 
+async def as_set(session: AsyncSession, username: str) -> Agent | None:
+    """The agent with the presence they set themselves, never shown busy for a full chat load:
+    for a check that weighs capacity per channel kind on its own (a transfer)."""
+    row = await session.scalar(select(AgentRow).where(AgentRow.username == username))
+    return agent_record(row) if row else None
+
+
 async def password_hash(session: AsyncSession, username: str) -> tuple[str, str] | None:
     """The agent's id and password hash, for logging in."""
     row = await session.scalar(select(AgentRow).where(AgentRow.username == username))
