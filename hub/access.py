@@ -43,7 +43,11 @@ def holding(agent: Agent, conversation: Conversation) -> bool:
 async def readable(store: Store, agent: Agent, conversation_id: str) -> Conversation:
     """The conversation if the agent may read it: 404 when there is none, 403 when it is not theirs."""
     async with store.read() as session:
-        found = await conversations.conversation(session, conversation_id)
+        return checked(agent, await conversations.conversation(session, conversation_id))
+
+
+def checked(agent: Agent, found: Conversation | None) -> Conversation:
+    """The conversation found, if the agent may read it: 404 when none was found, 403 when it is not theirs."""
     if found is None:
         raise not_found("The conversation")
     if not may_read(agent, found):

@@ -42,6 +42,7 @@ from model import (
     QuickReply,
     Reply,
 )
+from model.abuse import AbuseFinding
 from model.catalog import Catalog
 from model.clock import utcnow
 from model.errors import refuse_nul
@@ -276,14 +277,7 @@ class Ingest:
                 answer = await self._survey.answer_to(session, latest, inbound.text, now)
                 if answer is None:
                     return None
-                finding = self._protection.detect(inbound.text, latest.language)
-                message = await conversations.add_message(
-                    session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
-                    status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
-                    attachments=inbound.attachments, abuse=categories(finding),
-                )  # fmt: skip
-                if finding is not None:
-                    self._protection.note(session, latest, message, finding, now)
+                message, finding = await self._kept_on(session, latest, inbound, now)
                 thanks = await self._survey.record(session, latest, answer, message.id, now)
                 record = await publish_messages(session, latest.id, [message, thanks], changes)
                 changes.events.extend(self._protection.alert(finding, record, message))
@@ -291,6 +285,21 @@ class Ingest:
             return None  # another process stored the same message first: the usual path finds it
         changes.publish_to(self._bus)
         return _Stored(record, message.id, False, (Reply(thanks.text, thanks.language),), settled=True)
+
+    async def _kept_on(
+        self, session: AsyncSession, latest: Conversation, inbound: Inbound, now: datetime
+    ) -> tuple[Message, AbuseFinding | None]:
+        """The citizen's message stored on their resolved or blocked conversation, read for abuse
+        like any other, without reopening it."""
+        finding = self._protection.detect(inbound.text, latest.language)
+        message = await conversations.add_message(
+            session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
+            status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
+            attachments=inbound.attachments, abuse=categories(finding),
+        )  # fmt: skip
+        if finding is not None:
+            self._protection.note(session, latest, message, finding, now)
+        return message, finding
 
     async def _held_by_block(self, inbound: Inbound) -> _Stored | None:
         """A message from a contact blocked under the protection protocol: stored on the sender's
@@ -315,14 +324,7 @@ class Ingest:
                     session, inbound.channel, inbound.sender, inbound.provider_message_id
                 ):
                     return None
-                finding = self._protection.detect(inbound.text, latest.language)
-                message = await conversations.add_message(
-                    session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
-                    status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
-                    attachments=inbound.attachments, abuse=categories(finding),
-                )  # fmt: skip
-                if finding is not None:
-                    self._protection.note(session, latest, message, finding, now)
+                message, finding = await self._kept_on(session, latest, inbound, now)
                 notice = await self._protection.tell_blocked(session, latest, block, message.id, now)
                 # Only the notice is published (for the outbox): the message is for no one to answer.
                 record = await publish_messages(session, latest.id, [notice] if notice else [], changes)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.access import may_read
+from hub.access import checked
 from hub.bus import AbuseAlert, EventBus
 from hub.changes import Changes, publish_messages, reply, say
 from hub.config import ProtectionSettings, ReportTargets
@@ -233,12 +233,7 @@ class Protection:
 
     async def _to_act_on(self, session: AsyncSession, agent: Agent, conversation_id: str) -> Conversation:
         """The conversation, locked for the change, if the agent may act on it (hub.access)."""
-        conversation = await conversations.to_change(session, conversation_id)
-        if conversation is None:
-            raise not_found("The conversation")
-        if not may_read(agent, conversation):
-            raise forbidden("This conversation is not in your queues or assigned to you.")
-        return conversation
+        return checked(agent, await conversations.to_change(session, conversation_id))
 
     # -- a supervisor's view --------------------------------------------------------------
 
