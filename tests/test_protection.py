@@ -8,18 +8,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 
+from hub.app import create_app
+from hub.config import ProtectionSettings
 from hub.core import Hub
 from model.audit import AuditAction
 from model.clock import utcnow
 from model.masking import mask
 from store import audit
 from store.tables import ContactBlockRow
-from tests.conftest import citizen_says, login
+from tests.conftest import citizen_says, hub_settings, login
 from tests.sockets import receive_until
-from tests.test_console_socket import console, has_mine
+from tests.test_console_socket import console, has_mine, snapshot_of
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -134,6 +136,21 @@ async def test_ending_needs_the_warnings_and_blocks_the_contact(client: TestClie
     assert types[-3:] == ["ended_under_protocol", "resolved", "contact_blocked"]
     closing = (await _messages(client, conversation_id, kim))[-1]
     assert closing["text"] == hub.catalog.text("protection.ended", "ko")
+
+
+async def test_the_number_of_warnings_is_the_operators(database_url: str) -> None:
+    """With DASAN_PROTECTION_WARNINGS=2 the console is told 2, and two warnings are enough."""
+    settings = hub_settings(database_url, protection=ProtectionSettings(warnings_to_end=2))
+    async with TestClient(TestServer(create_app(settings))) as client:
+        socket, first, kim = await console(client, "kim", available=False)
+        assert (await snapshot_of(socket, first))["warnings_to_end"] == 2
+        await socket.close()
+        conversation_id = await _claimed(client, kim, "rude-two", "씨발 상담사 연결해 주세요")
+        warned = await _warned(client, conversation_id, kim, 2)
+        assert warned["warnings"] == 2 and warned["warnings_to_end"] == 2
+        end = f"/api/v1/conversations/{conversation_id}/end-under-protocol"
+        ended = await _json(client, "POST", end, kim, 200, json={"block_hours": 0, "note": ""})
+        assert ended["conversation"]["state"] == "resolved" and ended["block"] is None
 
 
 async def test_a_blocked_contact_is_stored_not_routed_told_once_and_flows_again_when_lifted(

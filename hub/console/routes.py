@@ -58,6 +58,7 @@ async def snapshot(hub: Hub, agent_id: str) -> dict[str, Any]:
                 if c.state is ConversationState.QUEUED and (visible is None or c.queue in visible)
             ],
             "mine": [c.to_json() for c in mine],
+            "warnings_to_end": hub.settings.protection.warnings_to_end,
         }
         if agent.role.at_least(Role.SUPERVISOR):
             frame["overview"] = await supervision.overview(session, hub.settings.timezone)

@@ -434,6 +434,7 @@ function handleFrame(raw) {
   }
   if (frame.type === "snapshot") {
     state.wsAttempt = 0; // a real snapshot means the connection is healthy
+    state.protection.configure(frame);
     renderSnapshot(frame);
   } else if (frame.type === "message" && frame.message) {
     onMessageFrame(frame.conversation_id || frame.message.conversation_id, frame.message);

@@ -28,7 +28,7 @@ const PROTECTION_TEXT = {
     invalid_block_hours: "차단 기간이 허용 범위를 벗어났습니다.",
   },
 };
-/* Until the hub has said how many warnings come before the end (DASAN_PROTECTION_WARNINGS). */
+/* Until the console socket's first snapshot says how many warnings come before the end (DASAN_PROTECTION_WARNINGS). */
 const DEFAULT_WARNINGS_TO_END = 3;
 
 /* The panel. console.js calls start(agent) after login and stop() at logout. */
@@ -391,5 +391,12 @@ function createProtection({ api, h, toast, labels, fmtDateTime, convPath, applyC
       form);
   }
 
-  return { start, stop, messageBody, listTag, update, onAlert };
+  /* The hub's rule, from each snapshot of the console socket. */
+  function configure(snapshot) {
+    if (!Number.isInteger(snapshot.warnings_to_end) || snapshot.warnings_to_end === view.warningsToEnd) return;
+    view.warningsToEnd = snapshot.warnings_to_end;
+    update(view.conv);
+  }
+
+  return { start, stop, configure, messageBody, listTag, update, onAlert };
 }
