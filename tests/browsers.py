@@ -13,7 +13,9 @@ import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, Self
 
+import aiohttp
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Dialog, Page, expect
@@ -152,3 +154,26 @@ async def serious_violations(page: Page) -> list[str]:
         if violation["impact"] in ("serious", "critical")
         for node in violation["nodes"]
     ]
+
+
+class StaffApi:
+    """A member of staff's own REST session (a bearer token), beside the console's cookie session."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, token: str) -> None:
+        self._http = http
+        self._url = url
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    @classmethod
+    async def login(cls, http: aiohttp.ClientSession, url: str, username: str) -> Self:
+        body = {"username": username, "password": PASSWORD}
+        async with http.post(f"{url}/api/v1/auth/login", json=body) as response:
+            assert response.status == 200, await response.text()
+            return cls(http, url, (await response.json())["token"])
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """The JSON answer of a call that must succeed."""
+        async with self._http.request(method, self._url + path, json=body, headers=self._headers) as response:
+            answer = await response.json()
+            assert response.status < 300, (method, path, response.status, answer)
+            return answer

@@ -30,7 +30,7 @@ from playwright.async_api import (
 )
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import API_CHANNEL_AUTH, PASSWORD, PageWatch, console_login, serving
+from tests.browsers import API_CHANNEL_AUTH, PageWatch, StaffApi, console_login, serving
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
@@ -309,26 +309,8 @@ def _api_message(url: str, sender: str, text: str) -> dict[str, object]:
         return json.load(response)
 
 
-class AgentApi:
-    """An agent's own REST session (a bearer token), beside the console's cookie session."""
-
-    def __init__(self, http: aiohttp.ClientSession, url: str, token: str) -> None:
-        self._http = http
-        self._url = url
-        self._headers = {"Authorization": f"Bearer {token}"}
-
-    @classmethod
-    async def login(cls, http: aiohttp.ClientSession, url: str, username: str) -> AgentApi:
-        login = {"username": username, "password": PASSWORD}
-        async with http.post(f"{url}/api/v1/auth/login", json=login) as response:
-            assert response.status == 200, await response.text()
-            return cls(http, url, (await response.json())["token"])
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        async with self._http.request(method, self._url + path, json=body, headers=self._headers) as response:
-            answer = await response.json()
-            assert response.status < 300, (method, path, response.status, answer)
-            return answer
+class AgentApi(StaffApi):
+    """An agent's own REST session, with what the channel stories ask of it."""
 
     async def conversation(self, channel: str, external_id: str, states: tuple[str, ...]) -> dict[str, Any]:
         """The conversation of a channel identity, once it is in one of `states`."""

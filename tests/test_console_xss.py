@@ -39,7 +39,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import PASSWORD, PageWatch, console_login, serving
+from tests.browsers import PageWatch, StaffApi, console_login, serving
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.telegram import SECRET as TELEGRAM_SECRET
@@ -132,24 +132,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-class Staff:
-    """A member of staff's REST session (a bearer token), beside the console's own."""
-
-    def __init__(self, http: aiohttp.ClientSession, url: str, token: str) -> None:
-        self._http, self._url, self._headers = http, url, {"Authorization": f"Bearer {token}"}
-
-    @classmethod
-    async def login(cls, http: aiohttp.ClientSession, url: str, username: str) -> Staff:
-        body = {"username": username, "password": PASSWORD}
-        async with http.post(f"{url}/api/v1/auth/login", json=body) as response:
-            assert response.status == 200, await response.text()
-            return cls(http, url, (await response.json())["token"])
-
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        async with self._http.request(method, self._url + path, json=body, headers=self._headers) as response:
-            answer = await response.json()
-            assert response.status < 300, (method, path, response.status, answer)
-            return answer
+class Staff(StaffApi):
+    """A member of staff's REST session, with what the hostile stories ask of it."""
 
     async def conversation_of(self, channel: str, external_id: str) -> dict[str, Any]:
         """The queued conversation of a channel identity, once the hand-off has put it there."""
