@@ -18,7 +18,6 @@ class AuditAction(StrEnum):
     SESSIONS_REVOKED = "sessions_revoked"
     LOCKED_OUT = "locked_out"
     PERSONAL_DATA_REVEALED = "personal_data_revealed"
-    ABUSE_REVEALED = "abuse_revealed"
     BLOCK_LIFTED = "block_lifted"
     DATA_EXPORTED = "data_exported"
     DATA_ERASED = "data_erased"
