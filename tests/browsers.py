@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -21,6 +22,9 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Dialog, Page, expect
 
 from tests.services import free_port
+from tests.standins.telegram import SECRET as TELEGRAM_SECRET
+from tests.standins.telegram import TelegramStandIn
+from tests.standins.twilio import TwilioStandIn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -177,3 +181,45 @@ class StaffApi:
             answer = await response.json()
             assert response.status < 300, (method, path, response.status, answer)
             return answer
+
+
+HUB_NUMBER = "+8215880120"
+"""The hub's SMS number in the provider-backed hub."""
+KAKAO_SKILL_TOKEN = "kakao-skill-browser-7Qm2v9LpR4tZ8wK3"
+KAKAO_BOT_ID = "dasan-bot-0001"
+
+
+@dataclass
+class ProviderHub:
+    """A real `dasan serve` with its SMS, Telegram and KakaoTalk channels on, and the stand-ins
+    for Twilio and Telegram it talks to (they run in the test's event loop; Kakao needs none:
+    the hub only answers Kakao's skill requests)."""
+
+    url: str
+    twilio: TwilioStandIn
+    telegram: TelegramStandIn
+
+
+@asynccontextmanager
+async def serving_with_providers(tmp_path: Path, repo_root: Path) -> AsyncIterator[ProviderHub]:
+    """`serving` with every citizen channel on, once the hub has set its Telegram webhook."""
+    async with TwilioStandIn() as twilio, TelegramStandIn() as telegram:
+        env = {
+            "DASAN_TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "DASAN_TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "DASAN_TWILIO_FROM": HUB_NUMBER,
+            "DASAN_TWILIO_API_BASE_URL": twilio.base_url,
+            "DASAN_TWILIO_SENDS_PER_SECOND": "50",  # a long code's 1 a second would only slow the test
+            "DASAN_TELEGRAM_TOKEN": telegram.token,
+            "DASAN_TELEGRAM_SECRET": TELEGRAM_SECRET,
+            "DASAN_TELEGRAM_API_BASE_URL": telegram.base_url,
+            "DASAN_KAKAO_SKILL_TOKEN": KAKAO_SKILL_TOKEN,
+            "DASAN_KAKAO_BOT_ID": KAKAO_BOT_ID,
+        }
+        async with serving(tmp_path, repo_root, env) as url:
+            deadline = time.monotonic() + 10
+            while not telegram.webhook:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the hub never set its Telegram webhook")
+                await asyncio.sleep(0.05)
+            yield ProviderHub(url, twilio, telegram)

@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,17 @@ from playwright.async_api import (
 )
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import API_CHANNEL_AUTH, PageWatch, StaffApi, console_login, serving
+from tests.browsers import (
+    API_CHANNEL_AUTH,
+    KAKAO_BOT_ID,
+    KAKAO_SKILL_TOKEN,
+    PageWatch,
+    ProviderHub,
+    StaffApi,
+    console_login,
+    serving,
+    serving_with_providers,
+)
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.libretranslate import API_KEY as LIBRE_KEY
@@ -38,7 +47,6 @@ from tests.standins.libretranslate import LibreTranslateStandIn
 from tests.standins.telegram import SECRET as TELEGRAM_SECRET
 from tests.standins.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
 from tests.standins.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
-from tests.standins.telegram import TelegramStandIn
 from tests.standins.twilio import SentMessage, TwilioStandIn, signed_inbound
 
 pytestmark = pytest.mark.browser
@@ -48,44 +56,16 @@ TIMEOUT_MS = 10_000
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 # The provider channels of the second test: the hub's Twilio number, its Kakao skill, a citizen.
-HUB_NUMBER = "+8215880120"
-KAKAO_SKILL_TOKEN = "kakao-skill-browser-7Qm2v9LpR4tZ8wK3"
-KAKAO_BOT_ID = "dasan-bot-0001"
 CITIZEN_PHONE = "+821012345678"
 TELEGRAM_CHAT = 5_550_001
 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@dataclass
-class ProviderHub:
-    """A real `dasan serve` with its SMS, Telegram and KakaoTalk channels on, and the stand-ins
-    for Twilio and Telegram it talks to (they run in the test's event loop; Kakao needs none:
-    the hub only answers Kakao's skill requests)."""
-
-    url: str
-    twilio: TwilioStandIn
-    telegram: TelegramStandIn
-
-
 @pytest.fixture
 async def provider_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[ProviderHub]:
-    async with TwilioStandIn() as twilio, TelegramStandIn() as telegram:
-        env = {
-            "DASAN_TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "DASAN_TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "DASAN_TWILIO_FROM": HUB_NUMBER,
-            "DASAN_TWILIO_API_BASE_URL": twilio.base_url,
-            "DASAN_TWILIO_SENDS_PER_SECOND": "50",  # a long code's 1 a second would only slow the test
-            "DASAN_TELEGRAM_TOKEN": telegram.token,
-            "DASAN_TELEGRAM_SECRET": TELEGRAM_SECRET,
-            "DASAN_TELEGRAM_API_BASE_URL": telegram.base_url,
-            "DASAN_KAKAO_SKILL_TOKEN": KAKAO_SKILL_TOKEN,
-            "DASAN_KAKAO_BOT_ID": KAKAO_BOT_ID,
-        }
-        async with serving(tmp_path, repo_root, env) as url:
-            await wait_for(lambda: telegram.webhook, 10, failure="the hub never set its Telegram webhook")
-            yield ProviderHub(url, twilio, telegram)
+    async with serving_with_providers(tmp_path, repo_root) as hub:
+        yield hub
 
 
 async def _person(browser: Browser, watch: PageWatch, who: str) -> tuple[BrowserContext, Page]:

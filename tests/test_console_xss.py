@@ -28,7 +28,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,24 +38,28 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from channels.sms.settings import SMS_PATH
-from tests.browsers import PageWatch, StaffApi, console_login, serving
+from tests.browsers import (
+    API_CHANNEL_AUTH,
+    KAKAO_BOT_ID,
+    KAKAO_SKILL_TOKEN,
+    PageWatch,
+    ProviderHub,
+    StaffApi,
+    console_login,
+    serving_with_providers,
+)
 from tests.conftest import wait_for
 from tests.standins.kakao import KakaoStandin
 from tests.standins.telegram import SECRET as TELEGRAM_SECRET
 from tests.standins.telegram import SECRET_HEADER as TELEGRAM_SECRET_HEADER
 from tests.standins.telegram import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
-from tests.standins.telegram import TelegramStandIn
-from tests.standins.twilio import TwilioStandIn, signed_inbound
+from tests.standins.twilio import signed_inbound
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
-API_KEY = "api-channel-key-xss-4f9Qe2"
-HUB_NUMBER = "+8215880120"
-KAKAO_SKILL_TOKEN = "kakao-skill-xss-8Hq3v7LpR2tZ5wK9"
-KAKAO_BOT_ID = "dasan-bot-0001"
 CITIZEN_PHONE = "+821055501234"
 TELEGRAM_CHAT = 5_550_077
 HANDOFF = "상담사 연결"
@@ -98,32 +101,10 @@ SURVEY_COMMENT = "불친절했어요 " + payload("survey-comment")
 THREAT = "I will kill you " + payload("alert-text")  # quoted in the supervisors' alert
 
 
-@dataclass
-class HostileHub:
-    """A real `dasan serve` with every citizen channel on, and the stand-ins for Twilio and Telegram."""
-
-    url: str
-    telegram: TelegramStandIn
-
-
 @pytest.fixture
-async def hostile_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[HostileHub]:
-    async with TwilioStandIn() as twilio, TelegramStandIn() as telegram:
-        env = {
-            "DASAN_API_CHANNEL_KEY": API_KEY,
-            "DASAN_TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "DASAN_TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "DASAN_TWILIO_FROM": HUB_NUMBER,
-            "DASAN_TWILIO_API_BASE_URL": twilio.base_url,
-            "DASAN_TELEGRAM_TOKEN": telegram.token,
-            "DASAN_TELEGRAM_SECRET": TELEGRAM_SECRET,
-            "DASAN_TELEGRAM_API_BASE_URL": telegram.base_url,
-            "DASAN_KAKAO_SKILL_TOKEN": KAKAO_SKILL_TOKEN,
-            "DASAN_KAKAO_BOT_ID": KAKAO_BOT_ID,
-        }
-        async with serving(tmp_path, repo_root, env) as url:
-            await wait_for(lambda: telegram.webhook, 10, failure="the hub never set its Telegram webhook")
-            yield HostileHub(url, telegram)
+async def hostile_hub(tmp_path: Path, repo_root: Path) -> AsyncIterator[ProviderHub]:
+    async with serving_with_providers(tmp_path, repo_root) as hub:
+        yield hub
 
 
 @pytest.fixture
@@ -151,7 +132,7 @@ class Staff(StaffApi):
 
 
 async def _api_channel(
-    http: aiohttp.ClientSession, hub: HostileHub, text: str, sender: str = API_SENDER, language: str = "ko"
+    http: aiohttp.ClientSession, hub: ProviderHub, text: str, sender: str = API_SENDER, language: str = "ko"
 ) -> dict[str, Any]:
     body = {
         "sender": sender,
@@ -160,13 +141,13 @@ async def _api_channel(
         "language": language,
         "metadata": {"name": payload("api-metadata-name"), "page": payload("api-metadata-page")},
     }
-    headers = {"Authorization": f"Bearer {API_KEY}"}
+    headers = API_CHANNEL_AUTH
     async with http.post(f"{hub.url}/api/v1/channels/api/messages", json=body, headers=headers) as response:
         assert response.status == 200, await response.text()
         return await response.json()
 
 
-async def _sms(http: aiohttp.ClientSession, hub: HostileHub, body: str, **details: Any) -> None:
+async def _sms(http: aiohttp.ClientSession, hub: ProviderHub, body: str, **details: Any) -> None:
     form, headers = signed_inbound(hub.url + SMS_PATH, CITIZEN_PHONE, body, **details)
     async with http.post(hub.url + SMS_PATH, data=form, headers=headers) as response:
         assert response.status == 200, await response.text()
@@ -180,13 +161,13 @@ def _telegram_user(update: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-async def _telegram(http: aiohttp.ClientSession, hub: HostileHub, update: dict[str, Any]) -> None:
+async def _telegram(http: aiohttp.ClientSession, hub: ProviderHub, update: dict[str, Any]) -> None:
     headers = {TELEGRAM_SECRET_HEADER: TELEGRAM_SECRET}
     async with http.post(hub.url + TELEGRAM_WEBHOOK_PATH, json=_telegram_user(update), headers=headers) as response:
         assert response.status == 200, await response.text()
 
 
-def _telegram_tap(hub: HostileHub, data: str) -> dict[str, Any]:
+def _telegram_tap(hub: ProviderHub, data: str) -> dict[str, Any]:
     """A tap on an inline button whose callback data is `data` (a client may send any)."""
     message = hub.telegram.message_update(TELEGRAM_CHAT, first_name=TELEGRAM_FIRST, text="-")["message"]
     return {
@@ -201,13 +182,13 @@ def _telegram_tap(hub: HostileHub, data: str) -> dict[str, Any]:
     }
 
 
-async def _kakao(http: aiohttp.ClientSession, hub: HostileHub, utterance: str) -> None:
+async def _kakao(http: aiohttp.ClientSession, hub: ProviderHub, utterance: str) -> None:
     skill = KakaoStandin(KAKAO_BOT_ID).skill_payload(utterance, KAKAO_USER)
     async with http.post(f"{hub.url}/webhooks/kakao/skill/{KAKAO_SKILL_TOKEN}", json=skill) as response:
         assert response.status == 200, await response.text()
 
 
-async def _hostile_citizens(http: aiohttp.ClientSession, hub: HostileHub, kim: Staff) -> dict[str, dict[str, Any]]:
+async def _hostile_citizens(http: aiohttp.ClientSession, hub: ProviderHub, kim: Staff) -> dict[str, dict[str, Any]]:
     """Every channel's citizen writes markup wherever they can, then asks for a person.
     Returns the queued conversations by channel."""
     telegram = hub.telegram
@@ -238,7 +219,7 @@ async def _hostile_citizens(http: aiohttp.ClientSession, hub: HostileHub, kim: S
     }
 
 
-async def _served_and_rated(http: aiohttp.ClientSession, hub: HostileHub, kim: Staff, conversation_id: str) -> None:
+async def _served_and_rated(http: aiohttp.ClientSession, hub: ProviderHub, kim: Staff, conversation_id: str) -> None:
     """kim serves the API citizen and resolves; the citizen rates the service and comments."""
     path = f"/api/v1/conversations/{conversation_id}"
     await kim.call("POST", f"{path}/claim")
@@ -315,7 +296,7 @@ async def _sees_everything(page: Page, conversations: dict[str, dict[str, Any]],
 
 
 async def test_a_script_in_any_citizen_field_never_runs_in_the_console(
-    hostile_hub: HostileHub, browser: Browser, http: aiohttp.ClientSession, shots: Path
+    hostile_hub: ProviderHub, browser: Browser, http: aiohttp.ClientSession, shots: Path
 ) -> None:
     hub = hostile_hub
     watch = PageWatch()
