@@ -3,8 +3,6 @@ address behind the operator's proxies, and the API channel's own key when none i
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
@@ -25,21 +23,15 @@ API_KEY_SECRET = "api_channel_key"
 Network = IPv4Network | IPv6Network
 
 
-def _source_hash(source: str) -> str:
-    return f"'sha256-{base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()}'"
-
-
-_KB_LANGUAGE_HANDLER = _source_hash("this.form.submit()")  # hub/public_kb/pages.py's language picker
 # One policy for every page: scripts only from the hub's own files (no inline script, no
 # eval), nothing framed from elsewhere and no framing of the hub's pages. Styles may be
 # inline: the knowledge pages, the exported reports (shown in the console in a srcdoc frame)
 # and the charts carry their own; injected styles cannot run script, and images only load
-# from the hub. The knowledge pages' language picker submits its form from one inline
-# handler, allowed by its hash alone.
+# from the hub.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        f"script-src 'self' 'unsafe-hashes' {_KB_LANGUAGE_HANDLER}",
+        "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob: mediastream:",

@@ -219,6 +219,7 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/kb", "", REDIRECT),
     Row("GET", "/kb/", "", PUBLIC),
     Row("GET", "/kb/feed.json", "", PUBLIC),
+    Row("GET", "/kb/kb.js", "", PUBLIC),
     Row("GET", "/kb/sitemap.xml", "", PUBLIC),
     Row("GET", "/kb/{language}/", "public-language", REDIRECT),
     Row("GET", "/kb/{language}/{article_id}", "public-article", PUBLIC),

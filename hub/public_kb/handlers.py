@@ -61,6 +61,11 @@ async def home(request: web.Request) -> web.Response:
     return _cached(request, body, "text/html", PAGE_MAX_AGE, by_language=negotiated)
 
 
+@routes.get("/kb/kb.js")
+async def script(request: web.Request) -> web.Response:
+    return _cached(request, pages.SCRIPT, "text/javascript", PORTAL_MAX_AGE)
+
+
 @routes.get("/kb/sitemap.xml")
 async def sitemap(request: web.Request) -> web.Response:
     """Every published article page, for search engines and portals."""

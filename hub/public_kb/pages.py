@@ -16,6 +16,8 @@ from chatbot.knowledge.index import Hit
 from model import Article, Category
 
 STYLE = (Path(__file__).parent / "static" / "kb.css").read_text(encoding="utf-8")
+SCRIPT = (Path(__file__).parent / "static" / "kb.js").read_text(encoding="utf-8")
+"""The language picker's script, served as /kb/kb.js: the content security policy runs no inline script."""
 LANGUAGE_NAMES = {
     "ko": "한국어",
     "en": "English",
@@ -229,7 +231,7 @@ def _language_form(chrome: Chrome, article_id: str | None) -> str:
     article = f'<input type="hidden" name="article" value="{escape(article_id)}">' if article_id else ""
     return f"""<form class="language" action="{HOME}" method="get">
     <label for="kb-language">{chrome.text("kb.language")}</label>
-    <select id="kb-language" name="lang" data-testid="kb-language" onchange="this.form.submit()">{options}</select>
+    <select id="kb-language" name="lang" data-testid="kb-language">{options}</select>
     {article}
     <noscript><button type="submit">{chrome.text("kb.language_apply")}</button></noscript>
   </form>"""
@@ -263,6 +265,7 @@ def _page(
 {"".join(meta)}{head}
 <link rel="alternate" type="application/feed+json" href="/kb/feed.json?lang={chrome.language}" title="{site}">
 <style>{STYLE}</style>
+<script src="/kb/kb.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">{chrome.text("kb.skip")}</a>
