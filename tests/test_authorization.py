@@ -1,11 +1,12 @@
 """The role table of ../shared/DESIGN.md, endpoint by endpoint: every route of the app × every
 role × the conversation being the caller's own or another's → the status expected.
 
-The roles: nobody logged in; an agent holding the conversation (`seo`, transport); an agent with
+The roles: nobody logged in; an agent holding the conversation (`seo`, transport and sign language); an agent with
 the queue's skill who does not hold it (`kim`); an agent with neither (`lee`: district, city,
 other); an editor (`han`); a supervisor (`jung`); an administrator (`admin`). The conversations:
 `held` (assigned to seo, in the transport queue) and `waiting` (queued for transport): an agent
-reads the queues of their skills and what is offered, assigned or transferred to them.
+reads the queues of their skills and what is offered, assigned or transferred to them. A
+sign-language video call (`held-call`) is held by seo too.
 
 A route the table does not list fails the test, so no endpoint is added without its row. Each
 refusal (401, 403) is also asked without a body: authorization is checked before the body is read.
@@ -24,9 +25,9 @@ from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.agents import NewAgent, add_agent
-from hub.app import create_app
 from hub.core import HUB
-from tests.conftest import DEMO_PASSWORD, citizen_says, hub_settings, login, wait_for
+from tests.conftest import DEMO_PASSWORD, citizen_says, login, wait_for
+from tests.video_pages import video_hub
 
 ROLES = ("anonymous", "holder", "skilled", "stranger", "editor", "supervisor", "admin")
 USERNAMES = {"holder": "seo", "skilled": "kim", "stranger": "lee", "editor": "han", "supervisor": "jung",
@@ -229,6 +230,21 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/webchat/ws", "", (101,) * 7),
     # A citizen's widget session, not a login, opens a video call: this one has no conversation.
     Row("POST", "/webchat/api/video-code", "", (404,) * 7, {"session": "s" * 43, "language": "ko"}),
+    # -- sign-language video: the citizen's page is public; the interpreter's socket is the
+    #    holder's and a supervisor's (who joins the call); recordings are for supervisors (this
+    #    call has none: 404 once they may look) ---------------------------------------------------
+    Row("GET", "/video", "", REDIRECT),
+    Row("GET", "/video/", "", PUBLIC),
+    Row("GET", "/video/video.js", "", PUBLIC),
+    Row("GET", "/video/video.css", "", PUBLIC),
+    Row("GET", "/video/i18n/{language}.json", "public-language", PUBLIC),
+    Row("POST", "/video/api/calls", "", (201,) * 7, {"language": "ko"}),
+    Row("GET", "/video/ws", "", (101,) * 7),
+    Row("GET", "/video/agent/ws", "held-call", (401, 101, 403, 403, 403, 101, 101),
+        query={"conversation": "{conversation_id}"}),
+    Row("GET", "/video/api/conversations/{conversation_id}/recordings", "held-call", SUPERVISORS),
+    Row("GET", "/video/api/conversations/{conversation_id}/recordings/{name}", "held-call",
+        (401, 403, 403, 403, 403, 404, 404)),
 )
 # fmt: on
 
@@ -246,7 +262,8 @@ class World:
     @classmethod
     async def build(cls, client: TestClient) -> World:
         hub = client.app[HUB]
-        await add_agent(hub.store, hub.auth, NewAgent(username="seo", password=DEMO_PASSWORD, skills=["transport"],
+        await add_agent(hub.store, hub.auth, NewAgent(username="seo", password=DEMO_PASSWORD,
+                                                      skills=["transport", "sign_language"],
                                                       capacity={"chat": 1000, "video": 1}))  # fmt: skip
         world = cls(client)
         for role, username in USERNAMES.items():
@@ -347,6 +364,10 @@ class World:
             team = (await self.scene("team", fresh=True))["id"]
             part = await self.call("admin", "POST", f"/api/v1/teams/{team}/parts", {"name": "파트"}, expect=201)
             made = {"id": str(part["id"])}
+        elif name == "held-call":
+            call = await self.call("anonymous", "POST", "/video/api/calls", {"language": "ko"}, expect=201)
+            made = {"conversation_id": call["conversation_id"], "name": "call.webm"}
+            await self.call("holder", "POST", f"/api/v1/conversations/{call['conversation_id']}/claim", expect=200)
         elif name == "voc-job":
             made = {"id": await self.voc_job()}
         elif name == "voc-file":
@@ -378,8 +399,8 @@ async def _status(world: World, row: Row, role: str, with_body: bool) -> int:
     params = await world.scene(row.scene, fresh=changes)
     path = _path(row, params)
     if row.query:
-        path += "?" + "&".join(f"{name}={value}" for name, value in row.query.items())
-    if path.endswith("/ws"):
+        path += "?" + "&".join(f"{name}={value.format(**params)}" for name, value in row.query.items())
+    if row.route.endswith("/ws"):
         world.client.session.cookie_jar.clear()
         try:
             socket = await world.client.ws_connect(path, headers=world.headers.get(role, {}))
@@ -412,8 +433,9 @@ def _app_routes(client: TestClient) -> set[tuple[str, str]]:
 
 @pytest.fixture
 async def sqlite_client(tmp_path: Path) -> Any:
-    settings = hub_settings(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
-    async with TestClient(TestServer(create_app(settings))) as client:
+    """A hub with every channel, the sign-language video channel included."""
+    app = video_hub(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", tmp_path / "recordings", max_calls=16)
+    async with TestClient(TestServer(app)) as client:
         yield client
 
 
