@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -81,13 +82,31 @@ def make_translator(settings: Settings, store: Store) -> Translator:
     )
 
 
-def build_hub(settings: Settings) -> Hub:
+@dataclass(frozen=True)
+class Resources:
+    """What the hub reads text with: the search analysers (with their dictionary and a cache
+    of analysed texts), the language identifier's models, the abuse lexicons and the phone
+    directory. Loading them takes about a second and tens of megabytes, and none of them
+    changes while the hub runs, so a process loads them once and every hub it builds shares them."""
+
+    tokenizer: SearchTokenizer
+    identifier: LanguageIdentifier
+    abuse: AbuseDetector
+    directory: PhoneDirectory
+
+    @classmethod
+    def load(cls) -> Resources:
+        return cls(SearchTokenizer(), LanguageIdentifier(), AbuseDetector(), PhoneDirectory.read())
+
+
+def build_hub(settings: Settings, resources: Resources | None = None) -> Hub:
     """Build every service; nothing touches the database until `open_hub`."""
+    resources = resources or Resources.load()
     store = Store(settings.database_url)
     bus = EventBus()
     # The hub's own texts and each running channel's (channels/<name>/messages).
     catalog = Catalog([CATALOG_DIR, *(c.info.messages for c in settings.channels if c.info.messages)])
-    knowledge_base = KnowledgeBase(ArticleStore(store), SearchTokenizer(), timezone=settings.timezone)
+    knowledge_base = KnowledgeBase(ArticleStore(store), resources.tokenizer, timezone=settings.timezone)
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     translator = make_translator(settings, store)
     bot = BotSwitch(KnowledgeBot(knowledge_base, translator=translator, texts=catalog.text), rasa)
@@ -97,14 +116,14 @@ def build_hub(settings: Settings) -> Hub:
         PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
         settings.auth,
     )
-    editorial = Editorial(store, knowledge_base, PhoneDirectory.read())
+    editorial = Editorial(store, knowledge_base, resources.directory)
     survey = Survey(catalog, settings.survey)
     protection = Protection(
         store,
         bus,
         dispatcher,
         catalog,
-        AbuseDetector(),
+        resources.abuse,
         settings.protection,
         settings.report_targets,
         settings.timezone,
@@ -116,7 +135,7 @@ def build_hub(settings: Settings) -> Hub:
         catalog=catalog,
         knowledge=knowledge_base,
         editorial=editorial,
-        questions=Questions(store, editorial, SearchTokenizer()),
+        questions=Questions(store, editorial, resources.tokenizer),
         dispatcher=dispatcher,
         ingest=Ingest(
             store,
@@ -124,7 +143,7 @@ def build_hub(settings: Settings) -> Hub:
             bot,
             dispatcher,
             catalog,
-            LanguageIdentifier(),
+            resources.identifier,
             knowledge_base,
             settings.router,
             settings.reopen_window,
@@ -164,9 +183,10 @@ async def load_demo(hub: Hub) -> None:
     log.info("loaded the demo: %d agents, %d knowledge-base articles", len(agents), loaded)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The hub as an aiohttp application; everything starts and stops with it."""
-    hub = build_hub(settings)
+def create_app(settings: Settings, resources: Resources | None = None) -> web.Application:
+    """The hub as an aiohttp application; everything starts and stops with it. The
+    resources are loaded unless given (a process that builds many hubs, a test run, loads them once)."""
+    hub = build_hub(settings, resources)
     # The citizens' doors (every channel's routes) and the login are limited per client address.
     doors = {route.path for parts in hub.channels.values() for route in parts.inbound.routes()} | {session.LOGIN}
     app = web.Application(

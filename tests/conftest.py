@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import os
 import uuid
@@ -12,12 +13,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp import web_app
+from aiohttp import web, web_app
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, async_playwright
 
 from channels.api.inbound import ApiInbound
-from hub.app import create_app
+from hub.app import Resources, create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
 from model import Channel
@@ -66,6 +67,17 @@ def hub_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(database_url=database_url, router=router, **overrides)
 
 
+@functools.cache
+def resources() -> Resources:
+    """Loaded once for the whole run, as one hub process loads them once."""
+    return Resources.load()
+
+
+def hub_app(settings: Settings) -> web.Application:
+    """The hub app for `settings`, sharing the run's resources."""
+    return create_app(settings, resources())
+
+
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     """The store alone, migrated, on each engine: for tests below the HTTP API."""
@@ -83,7 +95,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[TestClient]:
     """An HTTP client on a running hub with the demo agents and knowledge base."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
+    async with TestClient(TestServer(hub_app(settings))) as test_client:
         yield test_client
 
 

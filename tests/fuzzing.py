@@ -30,7 +30,7 @@ from channels.kakao.settings import Settings as KakaoSettings
 from channels.registry import configured
 from channels.sms.settings import Settings as SmsSettings
 from channels.telegram.settings import Settings as TelegramSettings
-from hub.app import MAX_BODY_BYTES, create_app
+from hub.app import MAX_BODY_BYTES
 from hub.auth import AuthSettings
 from hub.core import HUB, Hub
 from hub.limits import LimitSettings, Rate
@@ -38,7 +38,7 @@ from model import Channel
 from sign_video.media import MediaSettings
 from sign_video.settings import CallTimes
 from sign_video.settings import Settings as VideoSettings
-from tests.conftest import DEMO_PASSWORD, hub_settings
+from tests.conftest import DEMO_PASSWORD, hub_app, hub_settings
 from tests.standins.telegram import SECRET as TELEGRAM_SECRET
 from tests.standins.telegram import TOKEN as TELEGRAM_TOKEN
 from tests.standins.telegram import TelegramStandIn
@@ -152,7 +152,7 @@ class LiveHub:
             limits=LimitSettings(per_address=unlimited, per_sender=unlimited, per_conversation=unlimited),
             auth=AuthSettings(max_failures=10**9, max_failures_per_address=10**9),
         )
-        self._app = create_app(settings)
+        self._app = hub_app(settings)
         runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 
 from chatbot.rasa_bot import turn_from
-from hub.app import create_app
 from hub.core import HUB
-from tests.conftest import citizen_says, hub_settings, login
+from tests.conftest import citizen_says, hub_app, hub_settings, login
 from tests.services import free_port
 
 
@@ -35,7 +34,7 @@ def test_rasa_messages_become_one_turn() -> None:
 
 async def test_with_rasa_down_the_builtin_bot_answers_at_once(database_url: str) -> None:
     settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{free_port()}")
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         hub = client.app[HUB]
         assert hub.bot.name == "builtin"
         answer = await citizen_says(client, "c-down", "따릉이 대여 방법 알려주세요")
@@ -58,7 +57,7 @@ async def test_with_rasa_down_the_builtin_bot_answers_a_foreign_language_and_a_p
     database_url: str,
 ) -> None:
     settings = hub_settings(database_url, rasa_url=f"http://127.0.0.1:{free_port()}")
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         # Answered from the Vietnamese variant of the lost-property article, in Vietnamese.
         answer = await citizen_says(client, "c-vi", "Xin chào, tôi bị mất ví trên xe buýt")
         assert answer["state"] == "bot"

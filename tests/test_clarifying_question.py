@@ -17,10 +17,9 @@ from chatbot.knowledge.base import KnowledgeBase
 from chatbot.knowledge.files import demo_articles
 from chatbot.knowledge.memory import MemoryArticles
 from chatbot.knowledge.tokenizer import SearchTokenizer
-from hub.app import create_app
 from model import Author, Channel, Direction, Message, MessageStatus, QuickReply
 from model.catalog import Catalog
-from tests.conftest import citizen_says, hub_settings, login
+from tests.conftest import citizen_says, hub_app, hub_settings, login
 from tests.records import NOW, conversation
 
 # Returning a bike fits "how to return" and "the return did not register" nearly as well.
@@ -45,7 +44,7 @@ async def test_close_articles_make_the_bot_ask_and_a_clear_winner_does_not() -> 
 
 
 async def test_the_citizen_answers_by_number_and_gets_that_article(database_url: str) -> None:
-    async with TestClient(TestServer(create_app(hub_settings(database_url)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url)))) as client:
         asked = await citizen_says(client, "c-bike", TWO_WAYS)
         assert asked["state"] == "bot" and "1. " in asked["replies"][0]["text"]
         question = await _last_bot_message(client, asked["conversation_id"])
@@ -62,7 +61,7 @@ async def test_the_citizen_answers_by_number_and_gets_that_article(database_url:
 
 
 async def test_a_telegram_button_that_sends_its_label_is_understood_too(database_url: str) -> None:
-    async with TestClient(TestServer(create_app(hub_settings(database_url)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url)))) as client:
         asked = await citizen_says(client, "c-bike", TWO_WAYS)
         question = await _last_bot_message(client, asked["conversation_id"])
         label = question["actions"][0]["label"]
@@ -71,7 +70,7 @@ async def test_a_telegram_button_that_sends_its_label_is_understood_too(database
 
 
 async def test_each_channel_kind_shows_the_question_its_own_way(database_url: str) -> None:
-    async with TestClient(TestServer(create_app(hub_settings(database_url)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url)))) as client:
         asked = await citizen_says(client, "c-bike", TWO_WAYS)
         supervisor = await login(client, "jung", available=False)
         found = await client.get(f"/api/v1/conversations/{asked['conversation_id']}/messages", headers=supervisor)

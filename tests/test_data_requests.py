@@ -16,7 +16,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from channels.registry import configured
-from hub.app import create_app
 from hub.core import HUB, Hub
 from model import Channel
 from model.audit import AuditAction
@@ -26,7 +25,7 @@ from store import audit
 from store import retention as retention_store
 from store.retention import ANONYMOUS_NAME, ERASED_TEXT
 from store.tables import ContactRow, MessageRow
-from tests.conftest import citizen_says, hub_settings, login
+from tests.conftest import citizen_says, hub_app, hub_settings, login
 from tests.personal_data import (
     ATTACHMENT,
     COMMENT,
@@ -46,7 +45,7 @@ async def client(database_url: str, tmp_path: Path) -> AsyncIterator[TestClient]
     """The hub with the video channel recording under tmp_path/recordings."""
     video = VideoSettings(MediaSettings(recordings=tmp_path / "recordings"), retention=timedelta(days=90))
     channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: video}, ("sign_video",))
-    async with TestClient(TestServer(create_app(hub_settings(database_url, channels=tuple(channels))))) as test_client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, channels=tuple(channels))))) as test_client:
         yield test_client
 
 

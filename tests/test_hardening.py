@@ -14,7 +14,6 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select, update
 
 from channels.registry import configured
-from hub.app import create_app
 from hub.auth import REVOKED_CLOSE_CODE, AuthSettings
 from hub.config import CHANNELS_ELSEWHERE, DEFAULT_PUBLIC_URL, Settings
 from hub.core import HUB
@@ -24,7 +23,7 @@ from model.clock import utcnow
 from store import audit
 from store.tables import AuthTokenRow, SecretRow
 from tests.browsers import PageWatch, console_login
-from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_app, hub_settings, login, wait_for
 from tests.sockets import TIMEOUT
 
 MESSAGES = "/api/v1/channels/api/messages"
@@ -34,8 +33,8 @@ MESSAGES = "/api/v1/channels/api/messages"
 async def hub_pair(database_url: str) -> AsyncIterator[tuple[TestClient, TestClient]]:
     """Two hubs on one database, as two processes behind a balancer."""
     async with (
-        TestClient(TestServer(create_app(hub_settings(database_url)))) as first,
-        TestClient(TestServer(create_app(hub_settings(database_url, load_demo=False)))) as second,
+        TestClient(TestServer(hub_app(hub_settings(database_url)))) as first,
+        TestClient(TestServer(hub_app(hub_settings(database_url, load_demo=False)))) as second,
     ):
         yield first, second
 
@@ -68,7 +67,7 @@ async def test_the_hub_makes_one_key_shared_by_its_processes_and_restarts(
     assert key == api_channel_headers(second)
     posted = await second.post(MESSAGES, json={"sender": "s", "text": "여권", "message_id": "m-1"}, headers=key)
     assert posted.status == 200
-    async with TestClient(TestServer(create_app(hub_settings(database_url, load_demo=False)))) as restarted:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, load_demo=False)))) as restarted:
         assert api_channel_headers(restarted) == key
     hub = first.app[HUB]
     async with hub.store.read() as session:
@@ -83,10 +82,10 @@ async def test_the_hub_makes_one_key_shared_by_its_processes_and_restarts(
 
 
 async def test_the_configured_key_always_wins(database_url: str) -> None:
-    async with TestClient(TestServer(create_app(hub_settings(database_url)))) as made:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url)))) as made:
         made_key = api_channel_headers(made)
     channels = tuple(configured({"DASAN_API_CHANNEL_KEY": "operator-chosen-key"}, DEFAULT_PUBLIC_URL))
-    async with TestClient(TestServer(create_app(hub_settings(database_url, channels=channels)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, channels=channels)))) as client:
         body = {"sender": "s", "text": "여권 재발급", "message_id": "m-1"}
         assert (await client.post(MESSAGES, json=body, headers=made_key)).status == 401
         chosen = {"Authorization": "Bearer operator-chosen-key"}
@@ -103,7 +102,7 @@ async def _age_tokens(client: TestClient, **values: object) -> None:
 
 async def test_a_session_ends_after_its_lifetime(database_url: str) -> None:
     auth = AuthSettings(session_lifetime=timedelta(hours=2))
-    async with TestClient(TestServer(create_app(hub_settings(database_url, auth=auth)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, auth=auth)))) as client:
         kim = await login(client, "kim", available=False)
         async with client.app[HUB].store.read() as session:
             token = (await session.scalars(select(AuthTokenRow))).one()
@@ -143,7 +142,7 @@ async def test_logout_everywhere_ends_every_session_of_the_agent(client: TestCli
 
 async def test_an_admin_revokes_an_agents_sessions_and_their_console_closes(database_url: str) -> None:
     auth = AuthSettings(session_recheck=timedelta(seconds=0.1))
-    async with TestClient(TestServer(create_app(hub_settings(database_url, auth=auth)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, auth=auth)))) as client:
         kim, admin = await login(client, "kim"), await login(client, "admin", available=False)
         jung = await login(client, "jung", available=False)
         path = "/api/v1/agents/kim/sessions/revoke"
@@ -256,7 +255,7 @@ async def test_no_page_breaks_the_content_security_policy(hub_url: str, browser:
 
 async def test_an_open_console_keeps_its_session_from_going_idle(database_url: str) -> None:
     auth = AuthSettings(session_recheck=timedelta(seconds=0.1))
-    async with TestClient(TestServer(create_app(hub_settings(database_url, auth=auth)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url, auth=auth)))) as client:
         kim = await login(client, "kim")
         async with client.ws_connect("/api/v1/console/ws", headers=kim) as socket:
             assert (await socket.receive_json(timeout=TIMEOUT))["type"] == "snapshot"

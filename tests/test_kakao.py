@@ -19,12 +19,11 @@ from channels.kakao.settings import Settings as KakaoSettings
 from channels.kakao.templates import TEXT_LIMIT, pack
 from channels.registry import configured
 from chatbot.builtin import KnowledgeBot
-from hub.app import create_app
 from hub.core import HUB
 from hub.delivery import OutboxSettings
 from model import Article, Channel
 from model.clock import utcnow
-from tests.conftest import hub_settings, login, wait_for
+from tests.conftest import hub_app, hub_settings, login, wait_for
 from tests.standins.kakao import KakaoStandin, response_problems
 
 TOKEN = "kakao-skill-" + "x7Qm2v9LpR4tZ8wK3nB6"
@@ -46,7 +45,7 @@ async def kakao_hub(database_url: str, **kakao: Any) -> AsyncIterator[TestClient
     settings = KakaoSettings(skill_token=TOKEN, bot_id=BOT_ID, **kakao)
     channels = tuple(configured({}, PUBLIC_URL, given={Channel.KAKAO: settings}))
     hub = hub_settings(database_url, channels=channels, outbox=FAST_OUTBOX)
-    async with TestClient(TestServer(create_app(hub))) as client:
+    async with TestClient(TestServer(hub_app(hub))) as client:
         yield client
 
 

@@ -10,7 +10,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select, update
 
-from hub.app import create_app
 from hub.auth import AuthSettings
 from hub.core import HUB
 from hub.limits import LimitSettings
@@ -19,7 +18,7 @@ from model.audit import AuditAction
 from model.clock import utcnow
 from store import audit
 from store.tables import LoginFailureRow
-from tests.conftest import DEMO_PASSWORD, hub_settings
+from tests.conftest import DEMO_PASSWORD, hub_app, hub_settings
 
 LOGIN = "/api/v1/auth/login"
 RULES = AuthSettings(max_failures=3, max_failures_per_address=7)
@@ -29,8 +28,8 @@ RULES = AuthSettings(max_failures=3, max_failures_per_address=7)
 async def hubs(database_url: str) -> AsyncIterator[tuple[TestClient, TestClient]]:
     """Two hubs on one database, as two processes behind a balancer, with a low threshold."""
     async with (
-        TestClient(TestServer(create_app(hub_settings(database_url, auth=RULES)))) as first,
-        TestClient(TestServer(create_app(hub_settings(database_url, auth=RULES, load_demo=False)))) as second,
+        TestClient(TestServer(hub_app(hub_settings(database_url, auth=RULES)))) as first,
+        TestClient(TestServer(hub_app(hub_settings(database_url, auth=RULES, load_demo=False)))) as second,
     ):
         yield first, second
 
@@ -120,7 +119,7 @@ async def test_one_address_is_locked_after_failures_across_usernames(hubs: tuple
 async def test_the_address_behind_a_trusted_proxy_is_the_forwarded_one(database_url: str) -> None:
     limits = LimitSettings(trusted_proxies=parse_networks("127.0.0.1"))
     settings = hub_settings(database_url, auth=RULES, limits=limits)
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         for _ in range(3):
             forwarded = {"X-Forwarded-For": "198.51.100.7"}
             response = await client.post(LOGIN, json={"username": "x", "password": "y"}, headers=forwarded)

@@ -12,10 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from channels.registry import configured
 from channels.telegram.settings import Settings as TelegramSettings
-from hub.app import create_app
 from hub.delivery import OutboxSettings
 from model import Channel
-from tests.conftest import hub_settings, login, wait_for
+from tests.conftest import hub_app, hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 
 FAST_RETRIES = OutboxSettings(first_retry_seconds=0.2, max_retry_seconds=1.0, sweep_seconds=0.1, max_attempts=50)
@@ -33,7 +32,7 @@ async def running_hub(database_url: str, telegram: TelegramStandIn) -> AsyncIter
         token=TOKEN, secret=SECRET, mode="webhook", api_base_url=telegram.base_url,
         public_url="https://hub.example.test",
     )  # fmt: skip
-    app = create_app(
+    app = hub_app(
         hub_settings(
             database_url,
             outbox=FAST_RETRIES,

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 
-from hub.app import create_app
 from hub.config import ProtectionSettings
 from hub.core import Hub
 from model.audit import AuditAction
@@ -19,7 +18,7 @@ from model.clock import utcnow
 from model.masking import mask
 from store import audit
 from store.tables import ContactBlockRow
-from tests.conftest import citizen_says, hub_settings, login
+from tests.conftest import citizen_says, hub_app, hub_settings, login
 from tests.sockets import receive_until
 from tests.test_console_socket import console, has_mine, snapshot_of
 
@@ -141,7 +140,7 @@ async def test_ending_needs_the_warnings_and_blocks_the_contact(client: TestClie
 async def test_the_number_of_warnings_is_the_operators(database_url: str) -> None:
     """With DASAN_PROTECTION_WARNINGS=2 the console is told 2, and two warnings are enough."""
     settings = hub_settings(database_url, protection=ProtectionSettings(warnings_to_end=2))
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         socket, first, kim = await console(client, "kim", available=False)
         assert (await snapshot_of(socket, first))["warnings_to_end"] == 2
         await socket.close()

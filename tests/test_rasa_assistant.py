@@ -19,11 +19,11 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import async_playwright, expect
 
-from hub.app import build_hub, create_app, open_hub
+from hub.app import build_hub, open_hub
 from hub.core import HUB
 from model import LANGUAGES as MODEL_LANGUAGES
 from tests.browsers import CHROMIUM, CHROMIUM_ARGS, console_login
-from tests.conftest import citizen_says, hub_settings, login, wait_for
+from tests.conftest import citizen_says, hub_app, hub_settings, login, wait_for
 from tests.services import RASA_DIR, RASA_MODEL, Service, action_server, rasa_executable, rasa_server
 
 pytestmark = pytest.mark.rasa
@@ -66,7 +66,7 @@ def assistant(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 @pytest.fixture
 async def client(database_url: str, assistant: dict[str, Service]) -> AsyncIterator[TestClient]:
     settings = hub_settings(database_url, rasa_url=assistant["rasa"].url, load_demo=False)
-    async with TestClient(TestServer(create_app(settings))) as test_client:
+    async with TestClient(TestServer(hub_app(settings))) as test_client:
         hub = test_client.app[HUB]
         await wait_for(lambda: hub.bot.name == "rasa", timeout=10)
         yield test_client

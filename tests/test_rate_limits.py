@@ -11,14 +11,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from channels.registry import configured
-from hub.app import create_app
 from hub.core import HUB
 from hub.limits import LimitSettings, Rate, TokenBuckets
 from hub.security import parse_networks
 from model import Channel
 from model.errors import TooManyRequests
 from store.tables import MessageRow
-from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_app, hub_settings, login, wait_for
 from tests.sockets import receive_until
 from tests.standins.telegram import TelegramStandIn
 from tests.test_telegram import CHAT, PUBLIC_URL, channel_settings
@@ -32,7 +31,7 @@ def _client(database_url: str, **limits: Any) -> TestClient:
         database_url,
         limits=LimitSettings(**{"per_address": PLENTY, "per_sender": PLENTY, "per_conversation": PLENTY, **limits}),
     )
-    return TestClient(TestServer(create_app(settings)))
+    return TestClient(TestServer(hub_app(settings)))
 
 
 async def _post(client: TestClient, sender: str, headers: dict[str, str] | None = None) -> Any:
@@ -128,7 +127,7 @@ async def test_a_telegram_update_refused_for_its_rate_is_taken_again_not_lost(
     async with TelegramStandIn() as telegram:
         channels = tuple(configured({}, PUBLIC_URL, given={Channel.TELEGRAM: channel_settings(telegram, "polling")}))
         limits = LimitSettings(per_address=PLENTY, per_sender=Rate(60, 1), per_conversation=PLENTY)
-        app = create_app(hub_settings(database_url, channels=channels, limits=limits))
+        app = hub_app(hub_settings(database_url, channels=channels, limits=limits))
         async with TestClient(TestServer(app)) as client:
             telegram.queue_update(telegram.text_update(CHAT, "첫 번째 질문"))
             telegram.queue_update(telegram.text_update(CHAT, "두 번째 질문"))

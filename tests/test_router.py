@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
 from hub.config import Settings
 from router.routing import RouterSettings
-from tests.conftest import citizen_says, hub_settings, login, wait_for
+from tests.conftest import citizen_says, hub_app, hub_settings, login, wait_for
 
 PERSON_REQUESTS = {
     "ko": "상담사 연결해 주세요",
@@ -180,7 +179,7 @@ async def test_an_unaccepted_offer_returns_to_the_queue(database_url: str) -> No
     settings: Settings = hub_settings(
         database_url, router=RouterSettings(sweep_interval_seconds=0.1, offer_timeout_seconds=0.5)
     )
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         supervisor = await login(client, "jung", available=False)
         kim = await login(client, "kim")
         answer = await citizen_says(client, "c-x", "상담사 연결해 주세요")
@@ -310,7 +309,7 @@ async def test_outside_the_window_a_new_conversation_starts(database_url: str) -
     from datetime import timedelta
 
     settings = hub_settings(database_url, reopen_window=timedelta(seconds=0))
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         kim = await login(client, "kim", available=False)
         answer = await citizen_says(client, "c-new", "버스 상담사 연결해 주세요")
         await client.post(f"/api/v1/conversations/{answer['conversation_id']}/claim", headers=kim)

@@ -18,10 +18,9 @@ from channels.sms.outbound import SmsOutbound
 from channels.sms.segments import segments
 from channels.sms.settings import SMS_PATH, STATUS_PATH
 from channels.sms.twilio_forms import EMPTY_TWIML
-from hub.app import create_app
 from hub.core import HUB, Hub
 from model import Channel, Conversation, Direction, Message
-from tests.conftest import hub_settings, login, wait_for
+from tests.conftest import hub_app, hub_settings, login, wait_for
 from tests.services import free_port
 from tests.standins.twilio import TwilioStandIn, signature_header, signed_inbound
 
@@ -101,7 +100,7 @@ async def start_hub(database_url: str, twilio: TwilioStandIn, public_url: str | 
     sms = twilio_settings(twilio, public_url)
     channels = tuple(configured({}, public_url, given={Channel.SMS: sms}))
     settings = hub_settings(database_url, channels=channels, public_url=public_url)
-    client = TestClient(TestServer(create_app(settings), host="127.0.0.1", port=port))
+    client = TestClient(TestServer(hub_app(settings), host="127.0.0.1", port=port))
     await client.start_server()
     return client
 

@@ -15,7 +15,6 @@ from playwright.async_api import Browser, Locator, Page, expect
 
 from channels.registry import configured
 from channels.sms.settings import SMS_PATH
-from hub.app import create_app
 from hub.config import Settings
 from hub.core import HUB, Hub
 from hub.reports import figures
@@ -26,7 +25,7 @@ from model.clock import utcnow
 from model.rounds import rounds_of
 from store import conversations
 from tests.browsers import PASSWORD
-from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_app, hub_settings, login, wait_for
 from tests.services import free_port
 from tests.standins.twilio import TwilioStandIn, signed_inbound
 from tests.test_sms import twilio_settings
@@ -288,7 +287,7 @@ async def test_asked_once_a_round_and_rated_once(client: TestClient, hub: Hub) -
 @pytest.fixture
 async def survey_off(database_url: str) -> AsyncIterator[TestClient]:
     settings = hub_settings(database_url, survey=SurveySettings(enabled=False))
-    async with TestClient(TestServer(create_app(settings))) as test_client:
+    async with TestClient(TestServer(hub_app(settings))) as test_client:
         yield test_client
 
 
@@ -313,7 +312,7 @@ async def sms_hub(database_url: str) -> AsyncIterator[tuple[TestClient, TwilioSt
         public_url = f"http://127.0.0.1:{port}"
         channels = tuple(configured({}, public_url, given={Channel.SMS: twilio_settings(twilio, public_url)}))
         settings = hub_settings(database_url, channels=channels, public_url=public_url)
-        async with TestClient(TestServer(create_app(settings), host="127.0.0.1", port=port)) as test_client:
+        async with TestClient(TestServer(hub_app(settings), host="127.0.0.1", port=port)) as test_client:
             yield test_client, twilio, public_url
 
 

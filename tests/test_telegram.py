@@ -21,11 +21,10 @@ from channels.telegram.keyboards import keyboard_for
 from channels.telegram.outbound import MAX_TEXT, TelegramOutbound
 from channels.telegram.settings import Settings as TelegramSettings
 from channels.telegram.settings import derived_secret
-from hub.app import create_app
 from hub.core import HUB, Hub
 from model import Channel, Conversation, Direction, Inbound, Message, QuickReply
 from model.catalog import CATALOG_DIR, Catalog
-from tests.conftest import hub_settings, login, wait_for
+from tests.conftest import hub_app, hub_settings, login, wait_for
 from tests.standins.telegram import SECRET, TOKEN, TelegramStandIn, post_update
 
 PUBLIC_URL = "https://hub.example.test"
@@ -56,7 +55,7 @@ async def running_hub(
     """The hub with the Telegram channel, as the app builds it from the registry; and the
     channel's outbound side."""
     channels = tuple(configured({}, PUBLIC_URL, given={Channel.TELEGRAM: settings}))
-    app = create_app(hub_settings(database_url, channels=channels))
+    app = hub_app(hub_settings(database_url, channels=channels))
     async with TestClient(TestServer(app)) as client:
         outbound = client.app[HUB].channels[Channel.TELEGRAM].outbound
         assert isinstance(outbound, TelegramOutbound)

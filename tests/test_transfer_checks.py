@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
-from tests.conftest import citizen_says, hub_settings, login
+from tests.conftest import citizen_says, hub_app, hub_settings, login
 from tests.standins.libretranslate import API_KEY, LibreTranslateStandIn
 from translation.backends import LibreTranslate
 from translation.engine import EngineSettings
@@ -111,7 +110,7 @@ async def test_machine_translation_bridges_the_language(database_url: str, libre
     settings = dataclasses.replace(
         hub_settings(database_url), translation_engines=(lambda http: LibreTranslate(engine, http),)
     )
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(TestServer(hub_app(settings))) as client:
         supervisor = await login(client, "jung", available=False)
         chinese = await _queued(client, "c-zh-mt", CHINESE)
         await _claim(client, supervisor, chinese)

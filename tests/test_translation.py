@@ -12,14 +12,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hub.app import create_app
 from hub.config import Settings
 from model.catalog import Catalog
 from model.clock import utcnow
 from router.routing import RouterSettings
 from store.db import Store
 from store.translations import usage
-from tests.conftest import api_channel_headers, citizen_says, hub_settings, login, wait_for
+from tests.conftest import api_channel_headers, citizen_says, hub_app, hub_settings, login, wait_for
 from tests.standins.google_translate import GoogleTranslateStandIn
 from tests.standins.libretranslate import API_KEY, LibreTranslateStandIn
 from translation.backends import GoogleTranslate, LibreTranslate
@@ -109,7 +108,7 @@ async def messages_of(client: TestClient, conversation_id: str) -> list[dict[str
 async def test_agents_read_foreign_messages_in_korean_and_answer_through_translation(
     database_url: str, libre: LibreTranslateStandIn
 ) -> None:
-    async with TestClient(TestServer(create_app(translated_hub(database_url, libre)))) as client:
+    async with TestClient(TestServer(hub_app(translated_hub(database_url, libre)))) as client:
         nguyen = await login(client, "nguyen")
         first = await citizen_says(client, "vi-1", "Xin chào, tôi muốn nói chuyện với nhân viên", language="vi")
         conversation_id = first["conversation_id"]
@@ -163,7 +162,7 @@ async def _offered(client: TestClient, conversation_id: str, headers: dict[str, 
 
 async def test_a_broken_translator_never_holds_a_message_up(database_url: str, libre: LibreTranslateStandIn) -> None:
     libre.fail_next(500, times=100)
-    async with TestClient(TestServer(create_app(translated_hub(database_url, libre)))) as client:
+    async with TestClient(TestServer(hub_app(translated_hub(database_url, libre)))) as client:
         answer = await citizen_says(client, "vi-2", "Tôi cần gặp nhân viên", language="vi")
         assert answer["state"] == "queued"  # routed at once, translation or not
 
@@ -189,7 +188,7 @@ async def test_a_broken_translator_never_holds_a_message_up(database_url: str, l
 
 
 async def test_without_an_engine_foreign_conversations_wait_for_speakers(database_url: str) -> None:
-    async with TestClient(TestServer(create_app(hub_settings(database_url)))) as client:
+    async with TestClient(TestServer(hub_app(hub_settings(database_url)))) as client:
         answer = await citizen_says(client, "mn-1", "Надад ажилтан хэрэгтэй", language="mn")
         nguyen = await login(client, "nguyen")  # the foreign-language queue's; no Mongolian
         conversation = await (
@@ -216,7 +215,7 @@ async def test_after_the_overflow_wait_any_agent_takes_it_with_translation(
     database_url: str, libre: LibreTranslateStandIn
 ) -> None:
     router = RouterSettings(sweep_interval_seconds=0.1, offer_timeout_seconds=30, foreign_overflow_seconds=0.5)
-    async with TestClient(TestServer(create_app(translated_hub(database_url, libre, router=router)))) as client:
+    async with TestClient(TestServer(hub_app(translated_hub(database_url, libre, router=router)))) as client:
         kim = await login(client, "kim")  # Korean only, no foreign_language skill
         answer = await citizen_says(client, "mn-2", "Надад ажилтан хэрэгтэй", language="mn")
         jung = await login(client, "jung", available=False)  # kim reads it once it is offered to them

@@ -21,13 +21,12 @@ from aiortc import (
 from av import VideoFrame
 
 from channels.registry import configured
-from hub.app import create_app
 from model import Channel
 from sign_video import signalling
 from sign_video.media import CallMedia, MediaSettings
 from sign_video.settings import RETENTION_DAYS, CallTimes
 from sign_video.settings import Settings as VideoSettings
-from tests.conftest import hub_settings
+from tests.conftest import hub_app, hub_settings
 
 TIMEOUT = 5.0
 
@@ -99,7 +98,7 @@ def video_hub(
         times=times or CallTimes(),
     )
     channels = configured({}, "http://127.0.0.1:8080", {Channel.SIGN_VIDEO: settings}, ("sign_video",))
-    return create_app(hub_settings(database_url, channels=tuple(channels)))
+    return hub_app(hub_settings(database_url, channels=tuple(channels)))
 
 
 class Listener:
