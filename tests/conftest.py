@@ -6,6 +6,7 @@ import asyncio
 import functools
 import inspect
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -39,24 +40,85 @@ def forget_finished_apps() -> Iterator[None]:
     web_app._cached_build_middleware.cache_clear()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database on each engine the hub supports."""
+def _postgres_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+async def _postgres(statement: str) -> None:
+    admin = await asyncpg.connect(POSTGRES_ADMIN)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+async def _migrate(url: str) -> None:
+    store = Store(url)
+    try:
+        await store.migrate()
+    finally:
+        await store.close()
+
+
+class Templates:
+    """A database of each engine migrated once for the whole run, made when first asked for:
+    a test's database is a copy (migrating anew costs more than most tests, and on PostgreSQL
+    a second or more)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self.postgres: str | None = None
+
+    async def sqlite_copy(self, path: Path) -> str:
+        if self._sqlite is None:
+            self._sqlite = self._folder / "hub.db"
+            await _migrate(f"sqlite+aiosqlite:///{self._sqlite}")
+        shutil.copyfile(self._sqlite, path)
+        return f"sqlite+aiosqlite:///{path}"
+
+    async def postgres_copy(self, name: str) -> str:
+        if self.postgres is None:
+            template = f"dasan_template_{uuid.uuid4().hex[:12]}"
+            await _postgres(f'CREATE DATABASE "{template}"')
+            await _migrate(_postgres_url(template))  # closed again: a template must have no connections
+            self.postgres = template
+        await _postgres(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres}"')
+        return _postgres_url(name)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    if made.postgres is not None:
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{made.postgres}" WITH (FORCE)'))
+
+
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> AsyncIterator[str]:
+    """A fresh database on each engine the hub supports, migrated to the newest schema."""
+    if request.param == "sqlite":
+        yield await templates.sqlite_copy(tmp_path / "hub.db")
+        return
+    name = f"dasan_test_{uuid.uuid4().hex[:12]}"
+    yield await templates.postgres_copy(name)
+    await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=ENGINES)
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each engine: for tests of the migrations themselves."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
         return
     name = f"dasan_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _postgres(f'CREATE DATABASE "{name}"')
+    yield _postgres_url(name)
+    await _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def hub_settings(database_url: str, **overrides: Any) -> Settings:

@@ -15,7 +15,9 @@ from store.db import Store
 from store.migrate import upgrade
 
 
-async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:
+async def test_migrations_build_the_schema_and_run_twice(empty_database_url: str) -> None:
+    store = Store(empty_database_url)
+    await store.migrate()
     await store.migrate()
     async with store.read() as session:
         tables = await session.run_sync(lambda s: set(inspect(s.connection()).get_table_names()))
@@ -31,6 +33,7 @@ async def test_migrations_build_the_schema_and_run_twice(store: Store) -> None:
         "kb_articles",
         "alembic_version",
     } <= tables
+    await store.close()
 
 
 async def test_a_provider_message_id_is_unique_per_channel_and_sender(store: Store) -> None:
@@ -69,8 +72,8 @@ async def test_times_come_back_aware_in_utc(store: Store) -> None:
             await contacts.ensure_contact(session, "api", "y", "시민", datetime.now())
 
 
-async def test_articles_keep_their_text_when_variants_per_language_arrive(database_url: str) -> None:
-    store = Store(database_url)
+async def test_articles_keep_their_text_when_variants_per_language_arrive(empty_database_url: str) -> None:
+    store = Store(empty_database_url)
     await upgrade(store.write_engine, "0002")  # a hub from before language variants
     async with store.write() as session:
         await session.execute(
