@@ -29,7 +29,7 @@ browser:
 
 # `bot-model` first: the Rasa tests start the trained model (the first time installs Rasa and trains).
 test: $(STAMP) browser bot-model
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not rasa"
