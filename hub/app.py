@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from argon2 import PasswordHasher
 
 from chatbot.actions import all_actions
@@ -25,10 +26,16 @@ from chatbot.phone_directory import PhoneDirectory
 from chatbot.rasa_bot import RasaBot
 from chatbot.switch import BotSwitch
 from hub import public_kb
+from hub.after_hours import AfterHours
 from hub.agents import add_agent, demo_agents
+from hub.api import agent_admin as agent_admin_api
 from hub.api import audit as audit_api
+from hub.api import callbacks as callbacks_api
+from hub.api import canned as canned_api
 from hub.api import conversations, knowledge, questions, report_exports, session, supervision
 from hub.api import data_requests as data_requests_api
+from hub.api import handovers as handovers_api
+from hub.api import hours as hours_api
 from hub.api import privacy as privacy_api
 from hub.api import protection as protection_api
 from hub.api import reports as reports_api
@@ -40,6 +47,7 @@ from hub.api.errors import error_middleware
 from hub.api.openapi import routes as openapi_routes
 from hub.auth import Auth
 from hub.bus import EventBus
+from hub.callbacks import Callbacks
 from hub.channel_events import tell_channels
 from hub.config import Settings
 from hub.console import routes as console
@@ -49,6 +57,8 @@ from hub.delivery import Outbox
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.editorial import Editorial
+from hub.handovers import setup as setup_handovers
+from hub.hours import Hours
 from hub.ingest import Ingest
 from hub.limits import CitizenLimits, address_limit
 from hub.message_translator import MessageTranslator
@@ -60,6 +70,7 @@ from hub.survey import Survey
 from model.abuse import AbuseDetector
 from model.catalog import CATALOG_DIR, Catalog
 from model.clock import utcnow
+from model.crisis import EmergencyDetector
 from store import agents as agent_store
 from store import queues as queue_store
 from store.db import Store
@@ -70,6 +81,8 @@ from translation.service import Translator, TranslatorSettings
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
+OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet[web.WebSocketResponse])
+"""Every WebSocket the app holds open (consoles, web chats, video pages), closed on shutdown."""
 
 
 def make_translator(settings: Settings, store: Store) -> Translator:
@@ -85,18 +98,19 @@ def make_translator(settings: Settings, store: Store) -> Translator:
 @dataclass(frozen=True)
 class Resources:
     """What the hub reads text with: the search analysers (with their dictionary and a cache
-    of analysed texts), the language identifier's models, the abuse lexicons and the phone
-    directory. Loading them takes about a second and tens of megabytes, and none of them
+    of analysed texts), the language identifier's models, the abuse and crisis lexicons and the
+    phone directory. Loading them takes about a second and tens of megabytes, and none of them
     changes while the hub runs, so a process loads them once and every hub it builds shares them."""
 
     tokenizer: SearchTokenizer
     identifier: LanguageIdentifier
     abuse: AbuseDetector
     directory: PhoneDirectory
+    emergencies: EmergencyDetector
 
     @classmethod
     def load(cls) -> Resources:
-        return cls(SearchTokenizer(), LanguageIdentifier(), AbuseDetector(), PhoneDirectory.read())
+        return cls(SearchTokenizer(), LanguageIdentifier(), AbuseDetector(), PhoneDirectory.read(), EmergencyDetector())
 
 
 def build_hub(settings: Settings, resources: Resources | None = None) -> Hub:
@@ -110,7 +124,8 @@ def build_hub(settings: Settings, resources: Resources | None = None) -> Hub:
     rasa = RasaBot(settings.rasa_url, settings.rasa_timeout_seconds) if settings.rasa_url else None
     translator = make_translator(settings, store)
     bot = BotSwitch(KnowledgeBot(knowledge_base, translator=translator, texts=catalog.text), rasa)
-    dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available)
+    hours = Hours(store, settings.timezone)
+    dispatcher = Dispatcher(store, bus, settings.router, translates=translator.available, hours=hours)
     auth = Auth(
         store,
         PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib),
@@ -118,15 +133,18 @@ def build_hub(settings: Settings, resources: Resources | None = None) -> Hub:
     )
     editorial = Editorial(store, knowledge_base, resources.directory)
     survey = Survey(catalog, settings.survey)
+    callbacks = Callbacks(store, bus, dispatcher, catalog, hours, settings.callbacks, settings.timezone)
     protection = Protection(
         store,
         bus,
         dispatcher,
         catalog,
         resources.abuse,
+        resources.emergencies,
         settings.protection,
         settings.report_targets,
         settings.timezone,
+        hours,
     )
     hub = Hub(
         settings=settings,
@@ -149,14 +167,17 @@ def build_hub(settings: Settings, resources: Resources | None = None) -> Hub:
             settings.reopen_window,
             survey,
             protection,
+            AfterHours(store, bus, catalog, hours, callbacks, settings.timezone),
         ),
-        desk=Desk(store, bus, dispatcher, catalog, translator, survey),
+        desk=Desk(store, bus, dispatcher, catalog, translator, survey, callbacks),
         protection=protection,
         auth=auth,
         contacts=ContactLinks(store, bus),
         bot=bot,
         translator=translator,
         limits=CitizenLimits(settings.limits),
+        hours=hours,
+        callbacks=callbacks,
     )
     hub.channels.update(
         {channel.info.channel: with_made_api_key(channel, store).build(hub) for channel in settings.channels}
@@ -169,6 +190,7 @@ async def open_hub(hub: Hub) -> None:
     await hub.store.migrate()
     async with hub.store.write() as db:
         await queue_store.ensure_defaults(db, hub.settings.sla_seconds)
+        await hub.hours.seed(db, utcnow())
         empty = await agent_store.count(db) == 0
     if empty and hub.settings.load_demo:
         await load_demo(hub)
@@ -193,6 +215,9 @@ def create_app(settings: Settings, resources: Resources | None = None) -> web.Ap
         middlewares=[error_middleware, address_limit(settings.limits, doors)], client_max_size=MAX_BODY_BYTES
     )
     app.on_response_prepare.append(security_headers)
+    app[OPEN_SOCKETS] = weakref.WeakSet()
+    app.on_response_prepare.append(_track_socket)
+    app.on_shutdown.append(_close_sockets)
     app[HUB] = hub
     voc_api.setup(app, hub)
     data_requests_api.setup(app, hub)
@@ -206,6 +231,7 @@ def create_app(settings: Settings, resources: Resources | None = None) -> web.Ap
             await parts.inbound.start()
         workers: list[Coroutine[Any, Any, None]] = [
             hub.dispatcher.run(),
+            hub.callbacks.run(),
             hub.bot.run(),
             Outbox(hub.store, hub.bus, {parts.channel: parts.outbound for parts in channels}, settings.outbox).run(),
             tell_channels(hub.bus, hub.channels),
@@ -228,6 +254,7 @@ def create_app(settings: Settings, resources: Resources | None = None) -> web.Ap
         await hub.store.close()
 
     app.cleanup_ctx.append(lifecycle)
+    setup_handovers(app, hub)  # after the hub's start: it seeds the departments once the store is open
     for parts in hub.channels.values():
         app.router.add_routes(parts.inbound.routes())
     app.router.add_get("/healthz", healthz)
@@ -251,10 +278,30 @@ def create_app(settings: Settings, resources: Resources | None = None) -> web.Ap
         channel_routes,
         console.routes,
         openapi_routes,
+        hours_api.routes,
+        callbacks_api.routes,
+        handovers_api.routes,
+        canned_api.routes,
+        agent_admin_api.routes,
     ):
         app.router.add_routes(table)
     app.router.add_static("/console/static/", console.STATIC)
     return app
+
+
+async def _track_socket(request: web.Request, response: web.StreamResponse) -> None:
+    if isinstance(response, web.WebSocketResponse):
+        request.app[OPEN_SOCKETS].add(response)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Tell every open socket the hub is going away (1001): browsers reconnect to another
+    process or later, and shutting down waits for no socket that would never end by itself."""
+    await asyncio.gather(
+        *(socket.close(code=WSCloseCode.GOING_AWAY, message=b"the hub is shutting down")
+          for socket in list(app[OPEN_SOCKETS])),
+        return_exceptions=True,
+    )  # fmt: skip
 
 
 async def healthz(request: web.Request) -> web.Response:

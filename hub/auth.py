@@ -218,6 +218,8 @@ class Auth:
             if use is None or use.expires_at <= now or now - use.last_used_at > self.settings.session_idle:
                 return None
             agent = await agent_store.agent(session, use.agent_id)
+        if agent is not None and not agent.active:  # deactivated while this request was on its way
+            return None
         if agent is not None and now - use.last_used_at >= _MARK_USE_EVERY:
             async with self._store.write() as session:
                 await login_store.mark_used(session, digest, now)

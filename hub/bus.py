@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from model import Agent, Conversation, Message
+from model import Agent, Conversation, Message, Role
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,25 @@ class AgentChanged:
 
 @dataclass(frozen=True)
 class AbuseAlert:
-    """A citizen's message read as a threat or as talk of self-harm: supervisors must know at once."""
+    """A citizen's message read as a threat, as talk of self-harm or as an emergency: supervisors
+    must know at once."""
 
     kind: str
-    """threat or self_harm"""
+    """threat, self_harm or emergency"""
     conversation: Conversation
     message: Message
+    lines: tuple[str, ...] = ()
+    """The crisis lines the message called for (model.crisis: 119, 112, 109)."""
+    emergencies: tuple[str, ...] = ()
+    """What emergency the message reports (fire, medical, crime, attempt), if any."""
+    supervisors: frozenset[str] | None = None
+    """The supervisors it is for (with the admins): the night team's at night; None for every supervisor."""
+
+    def reaches(self, agent: Agent) -> bool:
+        """Whether the agent's console shows the alert."""
+        if self.supervisors is None or agent.role is Role.ADMIN:
+            return agent.role.at_least(Role.SUPERVISOR)
+        return agent.id in self.supervisors
 
 
 HubEvent = MessageAdded | MessageChanged | ConversationChanged | AgentChanged | AbuseAlert

@@ -15,6 +15,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from chatbot.knowledge.files import read_articles
+from hub import agent_admin
+from hub.agent_admin import AgentProfile
 from hub.agents import NewAgent, add_agent
 from hub.api.audit import MAX_ENTRIES as MAX_AUDIT_ENTRIES
 from hub.api.audit import parse_action, parse_since
@@ -23,6 +25,11 @@ from hub.app import action_server, build_hub, create_app, open_hub
 from hub.config import Settings
 from hub.core import Hub
 from hub.data_requests import DataRequests
+from hub.departments import add_commands as add_department_commands
+from hub.departments import run_command as department_command
+from hub.hours_commands import COMMANDS as HOURS_COMMANDS
+from hub.hours_commands import add_commands as add_hours_commands
+from hub.hours_commands import run_command as hours_command
 from hub.reports import voc_render
 from hub.reports.voc import Month
 from hub.retention import Progress, Retention
@@ -32,6 +39,7 @@ from model.errors import HubError, invalid
 from model.masking import MaskingFilter
 from sign_video import settings as video_settings
 from sign_video.archive import Archive
+from store import agents as agent_store
 from store import audit as audit_store
 from store import teams as team_store
 from translation.configured import engine_factories
@@ -67,6 +75,21 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--skills", help="queues, comma separated")
     add.add_argument("--languages", help="language codes, comma separated (default ko)")
     add.add_argument("--role", default="agent", choices=[role.value for role in Role])
+    agents.add_parser("list", help="every agent with role, skills, languages, capacity and whether active")
+    agent_set = agents.add_parser("set", help="change an agent's role, skills, languages or capacity")
+    agent_set.add_argument("username")
+    agent_set.add_argument("--name")
+    agent_set.add_argument("--role", choices=[role.value for role in Role])
+    agent_set.add_argument("--skills", help="queues, comma separated")
+    agent_set.add_argument("--languages", help="language codes, comma separated")
+    agent_set.add_argument("--capacity", help="places per channel kind, e.g. chat=3,video=1")
+    agents.add_parser("deactivate", help="end the agent's sessions and logins; requeue what they hold").add_argument(
+        "username"
+    )
+    agents.add_parser("reactivate", help="let a deactivated agent log in again").add_argument("username")
+    agents.add_parser("password", help="reset the agent's password; prints a generated one once").add_argument(
+        "username"
+    )
 
     kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="load articles from a JSON-lines or CSV file")
@@ -108,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     contact_erase.add_argument("contact_id")
     contact_erase.add_argument("--reason", required=True, help="the citizen's request as received, for the audit log")
 
+    add_department_commands(commands)
+    add_hours_commands(commands)
+
     simulate = commands.add_parser("simulate", help="fill the database with realistic, back-dated traffic")
     simulate.add_argument("--days", type=int, required=True, help="how many days before today to fill")
     simulate.add_argument("--per-day", type=int, required=True, help="conversations a day")
@@ -137,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(database_url=args.database, load_demo=simulating, channels=())
     action: Callable[[Hub], Awaitable[None]] = {
         ("agents", "add"): lambda hub: _add_agent(hub, args),
+        ("agents", "list"): _list_agents,
+        ("agents", "set"): lambda hub: _set_agent(hub, args),
+        ("agents", "deactivate"): lambda hub: _deactivate(hub, args.username),
+        ("agents", "reactivate"): lambda hub: _reactivate(hub, args.username),
+        ("agents", "password"): lambda hub: _reset_password(hub, args.username),
         ("kb", "import"): lambda hub: _import(hub, args.file),
         ("kb", "search"): lambda hub: _search(hub, args.query, args.lang, args.limit),
         ("report", "voc"): lambda hub: _voc_report(hub, args.month, args.out),
@@ -148,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         ("retention", None): lambda hub: _retention(hub, args.dry_run),
         ("contact", "export"): lambda hub: _export_contact(hub, args.contact_id),
         ("contact", "erase"): lambda hub: _erase_contact(hub, args.contact_id, args.reason),
+        **{
+            ("departments", name): lambda hub: department_command(hub.store, args)
+            for name in ("list", "add", "set", "remove")
+        },  # fmt: skip
+        **{command: lambda hub: hours_command(hub, args) for command in HOURS_COMMANDS},
     }[(args.command, getattr(args, "action", None))]
     try:
         asyncio.run(_with_hub(settings, action))
@@ -197,6 +233,63 @@ async def _add_agent(hub: Hub, args: argparse.Namespace) -> None:
         fields["languages"] = [s.strip() for s in args.languages.split(",") if s.strip()]
     await add_agent(hub.store, hub.auth, NewAgent.model_validate(fields), actor=CLI_ACTOR)
     print(f"added agent {args.username} ({args.role})")
+
+
+async def _list_agents(hub: Hub) -> None:
+    async with hub.store.read() as session:
+        listed = await agent_store.all_agents(session)
+    for agent in listed:
+        capacity = ",".join(f"{kind}={places}" for kind, places in agent.capacity.items())
+        print(
+            f"{agent.username}\t{agent.display_name}\t{agent.role.value}\t{','.join(agent.skills)}\t"
+            f"{','.join(agent.languages)}\t{capacity}\t{agent.state.value}\t{'active' if agent.active else 'inactive'}"
+        )
+
+
+def _listed(text: str | None) -> list[str] | None:
+    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _capacity(text: str | None) -> dict[str, int] | None:
+    """`chat=3,video=1` as a mapping; a clear error for anything else."""
+    if text is None:
+        return None
+    capacity = {}
+    for part in _listed(text) or []:
+        kind, _, places = part.partition("=")
+        if not places.strip().isdigit():
+            raise invalid(f"--capacity: {part!r} is not KIND=NUMBER (chat=3,video=1).")
+        capacity[kind.strip()] = int(places)
+    return capacity
+
+
+async def _set_agent(hub: Hub, args: argparse.Namespace) -> None:
+    fields = {
+        "display_name": args.name,
+        "role": args.role,
+        "skills": _listed(args.skills),
+        "languages": _listed(args.languages),
+        "capacity": _capacity(args.capacity),
+    }
+    profile = AgentProfile.model_validate({name: value for name, value in fields.items() if value is not None})
+    agent = await agent_admin.update_agent(hub, args.username, profile, CLI_ACTOR)
+    print(f"{agent.username}: {agent.role.value}, skills {','.join(agent.skills)}, "
+          f"languages {','.join(agent.languages)}, capacity {agent.capacity}")  # fmt: skip
+
+
+async def _deactivate(hub: Hub, username: str) -> None:
+    await agent_admin.deactivate_agent(hub, username, CLI_ACTOR)
+    print(f"deactivated {username}: sessions ended, conversations requeued")
+
+
+async def _reactivate(hub: Hub, username: str) -> None:
+    await agent_admin.reactivate_agent(hub, username, CLI_ACTOR)
+    print(f"reactivated {username}")
+
+
+async def _reset_password(hub: Hub, username: str) -> None:
+    reset = await agent_admin.reset_password(hub, username, CLI_ACTOR)
+    print(f"new password for {username} (shown once): {reset.generated}")
 
 
 async def _import(hub: Hub, path: Path) -> None:

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from channels.registry import ConfiguredChannel, configured
 from hub.auth import AuthSettings
 from hub.delivery import OutboxSettings
+from hub.handovers import HandoverSettings
 from hub.limits import LimitSettings
 from hub.survey import SurveySettings
+from model.callbacks import CallbackSettings
 from router.routing import RouterSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/hub.db"
@@ -142,6 +144,10 @@ class Settings:
     """Rate limits and the trusted proxies (`DASAN_RATE_*`, `DASAN_TRUSTED_PROXIES`)."""
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     """How long personal data is kept, and when the daily job runs (`DASAN_RETENTION_*`)."""
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    """Callback tasks: tries before a `no_answer` closes one (`DASAN_CALLBACK_MAX_ATTEMPTS`), the wait between them."""
+    handover: HandoverSettings = field(default_factory=HandoverSettings)
+    """Where handovers to departments are sent from (`DASAN_SMTP_*`, `DASAN_HANDOVER_FROM`)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -185,6 +191,11 @@ class Settings:
         values["auth"] = AuthSettings.from_env(env)
         values["limits"] = LimitSettings.from_env(env)
         values["retention"] = RetentionSettings.from_env(env)
+        values["callbacks"] = CallbackSettings(
+            max_attempts=int(env.get("DASAN_CALLBACK_MAX_ATTEMPTS", CallbackSettings.max_attempts)),
+            retry_after=timedelta(minutes=float(env.get("DASAN_CALLBACK_RETRY_MINUTES", 120))),
+        )
+        values["handover"] = HandoverSettings.from_env(env)
         values.update({key: value for key, value in overrides.items() if value is not None})
         if "channels" not in values:
             public_url = str(values.get("public_url", DEFAULT_PUBLIC_URL))

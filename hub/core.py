@@ -12,11 +12,13 @@ from chatbot.switch import BotSwitch
 from hub import access
 from hub.auth import Auth
 from hub.bus import EventBus, MessageChanged
+from hub.callbacks import Callbacks
 from hub.config import Settings
 from hub.contacts import ContactLinks
 from hub.desk import Desk
 from hub.dispatcher import Dispatcher
 from hub.editorial import Editorial
+from hub.hours import Hours
 from hub.ingest import Ingest
 from hub.limits import CitizenLimits
 from hub.protection import Protection
@@ -51,6 +53,10 @@ class Hub:
     contacts: ContactLinks
     bot: BotSwitch
     translator: Translator
+    hours: Hours
+    """Queue hours and holidays: which queues are open, and who serves a closed one."""
+    callbacks: Callbacks
+    """Callback tasks (재통화): made, brought back to an agent when due, closed with an outcome."""
     channels: dict[Channel, ChannelParts] = field(default_factory=dict)
     """The running channels, as their `setup` built them."""
     video_codes: VideoCodes = field(default_factory=VideoCodes)

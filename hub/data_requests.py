@@ -2,7 +2,8 @@
 
 - The export holds everything the hub keeps on the contact, unmasked (it is the citizen's own
   data): the contact with its phone and channel identities, every conversation with its
-  messages and events, survey answers, blocks, attachments (the provider's address of each
+  messages and events, survey answers, blocks, callbacks, handovers to departments (with the
+  department's answer), attachments (the provider's address of each
   file: the hub keeps no copy) and the names of the call recordings, which a zip export carries.
 - The erasure anonymises all of it as the retention job does (`store.retention`), with
   `[정보주체 요청으로 삭제됨]`, in one transaction, and deletes the recordings once it has
@@ -83,6 +84,8 @@ class DataRequests:
                 "conversations": conversations,
                 "survey_answers": data.survey_answers(),
                 "blocks": data.blocks,
+                "callbacks": data.callbacks,
+                "handovers": data.handovers,
                 "attachments": data.attachments(),
                 "recordings": [
                     {"conversation_id": conversation_id, "name": f.name, "bytes": f.bytes,

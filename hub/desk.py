@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.base import MAX_REPLY_CHARS
 from hub.access import NOT_HOLDING, holding
 from hub.bus import AgentChanged, EventBus
+from hub.callbacks import Callbacks
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.dispatcher import Dispatcher
 from hub.questions import record_agent_answer
@@ -28,6 +29,7 @@ from model import (
     ConversationState,
     Decider,
     Direction,
+    Disposition,
     EventType,
     Message,
     MessageStatus,
@@ -60,6 +62,7 @@ class Desk:
         catalog: Catalog,
         translator: Translator,
         survey: Survey,
+        callbacks: Callbacks,
     ) -> None:
         self._store = store
         self._bus = bus
@@ -67,6 +70,7 @@ class Desk:
         self._catalog = catalog
         self._translator = translator
         self._survey = survey
+        self._callbacks = callbacks
 
     async def _change(self, conversation_id: str, change: Change, redispatch: bool = False) -> Conversation:
         changes = Changes()
@@ -242,12 +246,24 @@ class Desk:
         }
         raise HubError(409, f"target_{reason.value}", f"Cannot transfer to {target.username}: {why[reason]}.")
 
-    async def resolve(self, agent: Agent, conversation_id: str, disposition: str) -> Conversation:
-        """Close the conversation with a disposition from the report's table."""
+    async def resolve(
+        self,
+        agent: Agent,
+        conversation_id: str,
+        disposition: str,
+        callback_due: datetime | None = None,
+        callback_need: str | None = None,
+    ) -> Conversation:
+        """Close the conversation with a disposition from the report's table; `callback` also
+        makes its callback task (hub.callbacks), due at `callback_due` or by default."""
         if disposition not in DISPOSITIONS:
             raise invalid(
                 f"Unknown disposition {disposition!r}; use one of {', '.join(DISPOSITIONS)}.", "unknown_disposition"
             )
+        calls_back = disposition == Disposition.CALLBACK
+        if not calls_back and (callback_due or callback_need):
+            raise invalid("callback_due and callback_need go with the disposition callback only.", "not_a_callback")
+        due = await self._callbacks.due_for(conversation_id, callback_due, utcnow()) if calls_back else None
 
         async def change(
             session: AsyncSession, conversation: Conversation, now: datetime
@@ -257,6 +273,9 @@ class Desk:
             conversations.add_event(session, conversation.id, EventType.RESOLVED, _actor(agent), now,
                                     disposition=disposition)  # fmt: skip
             await agents.idle_from(session, conversation.assigned_agent_id, now)
+            if due is not None:
+                await self._callbacks.schedule(session, resolved, resolved.queue or queue_for(resolved), due,
+                                               _actor(agent), now, need=callback_need, agent_id=agent.id)  # fmt: skip
             # The closing message asks the citizen to rate the conversation (hub.survey).
             return resolved, [await self._survey.close(session, resolved, now)]
 

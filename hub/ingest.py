@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chatbot.knowledge.base import KnowledgeBase
 from chatbot.switch import BotSwitch
+from hub.after_hours import AfterHours
 from hub.bus import EventBus
 from hub.changes import Changes, enqueue, publish_messages, reply, say
 from hub.contacts import link_verified_phone
 from hub.dispatcher import Dispatcher
-from hub.protection import Protection, categories
+from hub.protection import Protection, Reading, categories
 from hub.survey import Survey
 from model import (
     AGENT_LANGUAGE,
@@ -42,7 +43,6 @@ from model import (
     QuickReply,
     Reply,
 )
-from model.abuse import AbuseFinding
 from model.catalog import Catalog
 from model.clock import utcnow
 from model.errors import refuse_nul
@@ -67,11 +67,13 @@ class _Stored:
     message_id: str
     duplicate: bool
     replies: tuple[Reply, ...] = ()
+    """What the citizen was answered at once: for a duplicate or a settled message every reply,
+    else the crisis lines, which go before anything the routing answers."""
     settled: bool = False
     """An answer to the satisfaction survey, or a blocked contact's message: stored and answered,
     nothing left to route."""
     urgent: bool = False
-    """A threat or talk of self-harm: a person must see it at once."""
+    """A threat, talk of self-harm or an emergency: a person must see it at once."""
 
 
 class Ingest:
@@ -88,6 +90,7 @@ class Ingest:
         reopen_window: timedelta,
         survey: Survey,
         protection: Protection,
+        after_hours: AfterHours,
     ) -> None:
         self._store = store
         self._bus = bus
@@ -100,6 +103,7 @@ class Ingest:
         self._reopen_window = reopen_window
         self._survey = survey
         self._protection = protection
+        self._after_hours = after_hours
         self._order = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> IngestResult:
@@ -115,6 +119,15 @@ class Ingest:
                     stored.conversation.id, stored.message_id, stored.duplicate, stored.conversation.state,
                     stored.replies,
                 )  # fmt: skip
+            # A yes to the callback offered while the queue was closed: scheduled and answered.
+            accepted = (
+                None
+                if stored.urgent
+                else await self._after_hours.accept(stored.conversation, inbound.text, stored.message_id)
+            )
+            if accepted is not None:
+                record = stored.conversation
+                return IngestResult(record.id, stored.message_id, False, record.state, accepted)
             plan = _to_a_person(stored.conversation) if stored.urgent else None
             plan = plan or await self._plan(stored.conversation, inbound.text)
             changes = Changes()
@@ -142,7 +155,7 @@ class Ingest:
                 stored.message_id,
                 False,
                 conversation.state,
-                tuple(Reply(message.text, message.language) for message in replies),
+                (*stored.replies, *(Reply(message.text, message.language) for message in replies)),
             )
 
     # -- deciding ----------------------------------------------------------------------
@@ -218,6 +231,13 @@ class Ingest:
             replies.append(
                 await say(session, conversation, self._catalog, Author.BOT, "bot.not_found", now, inbound_id, buttons)
             )
+        elif (
+            plan.step is Step.HANDOFF
+            and plan.queue
+            and (closed := await self._after_hours.closed(conversation, plan.queue, now))
+        ):
+            # Nobody serves the queue now: the bot keeps the conversation and offers a callback.
+            replies.append(await self._after_hours.offer(session, conversation, closed, now, inbound_id))
         elif plan.step is Step.HANDOFF and plan.queue:
             if plan.notice:
                 replies.append(
@@ -277,36 +297,37 @@ class Ingest:
                 answer = await self._survey.answer_to(session, latest, inbound.text, now)
                 if answer is None:
                     return None
-                message, finding = await self._kept_on(session, latest, inbound, now)
+                message, reading, crisis = await self._kept_on(session, latest, inbound, now)
                 thanks = await self._survey.record(session, latest, answer, message.id, now)
-                record = await publish_messages(session, latest.id, [message, thanks], changes)
-                changes.events.extend(self._protection.alert(finding, record, message))
+                record = await publish_messages(session, latest.id, [message, *crisis, thanks], changes)
+                changes.events.extend(await self._protection.alerts(session, reading, record, message, now))
         except IntegrityError:
             return None  # another process stored the same message first: the usual path finds it
         changes.publish_to(self._bus)
-        return _Stored(record, message.id, False, (Reply(thanks.text, thanks.language),), settled=True)
+        return _Stored(record, message.id, False, _replies(*crisis, thanks), settled=True)
 
     async def _kept_on(
         self, session: AsyncSession, latest: Conversation, inbound: Inbound, now: datetime
-    ) -> tuple[Message, AbuseFinding | None]:
+    ) -> tuple[Message, Reading, list[Message]]:
         """The citizen's message stored on their resolved or blocked conversation, read for abuse
-        like any other, without reopening it."""
-        finding = self._protection.detect(inbound.text, latest.language)
+        and crises like any other, without reopening it; with the crisis lines it was given."""
+        reading = self._protection.detect(inbound.text, latest.language)
         message = await conversations.add_message(
             session, latest, Direction.IN, Author.CITIZEN, inbound.text, now, language=latest.language,
             status=MessageStatus.RECEIVED, provider_message_id=inbound.provider_message_id,
-            attachments=inbound.attachments, abuse=categories(finding),
+            attachments=inbound.attachments, abuse=categories(reading.abuse),
         )  # fmt: skip
-        if finding is not None:
-            self._protection.note(session, latest, message, finding, now)
-        return message, finding
+        if reading.abuse is not None:
+            self._protection.note(session, latest, message, reading.abuse, now)
+        crisis = await self._protection.send_crisis_lines(session, latest, message, reading, now)
+        return message, reading, crisis
 
     async def _held_by_block(self, inbound: Inbound) -> _Stored | None:
         """A message from a contact blocked under the protection protocol: stored on the sender's
         latest conversation (acknowledged, never lost) without reopening it or reaching the bot or
-        an agent; the citizen is told until when, at most once an hour. A threat or talk of
-        self-harm still alerts the supervisors. None when the sender is not blocked, and for a
-        provider's retry, which the usual path answers."""
+        an agent; the citizen is told until when, at most once an hour. A threat, talk of
+        self-harm or an emergency still gets its crisis lines and alerts the supervisors. None
+        when the sender is not blocked, and for a provider's retry, which the usual path answers."""
         now = utcnow()
         # A read first, which takes no write lock: nearly every sender is not blocked.
         async with self._store.read() as session:
@@ -324,16 +345,16 @@ class Ingest:
                     session, inbound.channel, inbound.sender, inbound.provider_message_id
                 ):
                     return None
-                message, finding = await self._kept_on(session, latest, inbound, now)
+                message, reading, crisis = await self._kept_on(session, latest, inbound, now)
                 notice = await self._protection.tell_blocked(session, latest, block, message.id, now)
-                # Only the notice is published (for the outbox): the message is for no one to answer.
-                record = await publish_messages(session, latest.id, [notice] if notice else [], changes)
-                changes.events.extend(self._protection.alert(finding, record, message))
+                # Only the replies are published (for the outbox): the message is for no one to answer.
+                told = [*crisis, *([notice] if notice else [])]
+                record = await publish_messages(session, latest.id, told, changes)
+                changes.events.extend(await self._protection.alerts(session, reading, record, message, now))
         except IntegrityError:
             return None  # another process stored the same message first: the usual path finds it
         changes.publish_to(self._bus)
-        replies = (Reply(notice.text, notice.language),) if notice else ()
-        return _Stored(record, message.id, False, replies, settled=True)
+        return _Stored(record, message.id, False, _replies(*told), settled=True)
 
     async def _store_once(self, inbound: Inbound) -> _Stored:
         try:
@@ -389,8 +410,8 @@ class Ingest:
                 conversation = replace(conversation, category=guess.category.value, category_source=Decider.DETECTED)
                 conversations.add_event(session, conversation.id, EventType.CATEGORY_SET, CITIZEN, now,
                                         category=guess.category.value, reason=guess.reason)  # fmt: skip
-            finding = self._protection.detect(inbound.text, language)
-            if finding is not None and finding.urgent:
+            reading = self._protection.detect(inbound.text, language)
+            if reading.urgent:
                 conversation = self._protection.raise_priority(session, conversation, now)
             await conversations.save(session, conversation)
             message = await conversations.add_message(
@@ -404,21 +425,22 @@ class Ingest:
                 status=MessageStatus.RECEIVED,
                 provider_message_id=inbound.provider_message_id,
                 attachments=inbound.attachments,
-                abuse=categories(finding),
+                abuse=categories(reading.abuse),
             )
-            if finding is not None:
-                self._protection.note(session, conversation, message, finding, now)
-            new_messages = [message]
+            if reading.abuse is not None:
+                self._protection.note(session, conversation, message, reading.abuse, now)
+            crisis = await self._protection.send_crisis_lines(session, conversation, message, reading, now)
+            new_messages = [message, *crisis]
             if requeue:
                 conversation, notice = await enqueue(
                     session, conversation, self._catalog, requeue, "reopened", ROUTER, now, message.id
                 )
                 new_messages.append(notice)
             record = await publish_messages(session, conversation.id, new_messages, changes)
-            alerts = self._protection.alert(finding, record, message)
+            alerts = await self._protection.alerts(session, reading, record, message, now)
             changes.events.extend(alerts)
         changes.publish_to(self._bus)
-        return _Stored(record, message.id, False, urgent=bool(alerts))
+        return _Stored(record, message.id, False, _replies(*crisis), urgent=bool(alerts))
 
     @staticmethod
     async def _opened_from(session: AsyncSession, inbound: Inbound) -> Conversation | None:
@@ -474,9 +496,13 @@ class Ingest:
         return conversation, found.language if found.decisive else conversation.language
 
 
+def _replies(*messages: Message) -> tuple[Reply, ...]:
+    return tuple(Reply(message.text, message.language) for message in messages)
+
+
 def _to_a_person(conversation: Conversation) -> Plan | None:
-    """A threat or talk of self-harm is never left with the bot: the conversation goes to its
-    queue at once. None when a person has it already (or it waits for one)."""
+    """A threat, talk of self-harm or an emergency is never left with the bot: the conversation
+    goes to its queue at once. None when a person has it already (or it waits for one)."""
     if conversation.state is not ConversationState.BOT:
         return None
-    return Plan(Step.HANDOFF, "a threat or talk of self-harm: a person must answer", queue_for(conversation))
+    return Plan(Step.HANDOFF, "a threat, self-harm or an emergency: a person must answer", queue_for(conversation))

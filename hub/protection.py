@@ -1,6 +1,7 @@
-"""The protection protocol for agents (감정노동 보호): abuse detected on ingest, the standard
-warning, ending a conversation under the protocol, blocking the contact for a while, and the
-incidents of a month against the report's ceiling (docs/protection.md).
+"""The protection protocol for agents (감정노동 보호): abuse and crises detected on ingest (the
+crisis lines sent to the citizen at once, the alert to supervisors), the standard warning,
+ending a conversation under the protocol, blocking the contact for a while, and the incidents
+of a month against the report's ceiling (docs/protection.md).
 
 Ingest calls the detection helpers inside its own write transaction; each agent's or
 supervisor's action here is one transaction that writes its events with the actor.
@@ -21,21 +22,28 @@ from hub.bus import AbuseAlert, EventBus
 from hub.changes import Changes, publish_messages, reply, say
 from hub.config import ProtectionSettings, ReportTargets
 from hub.dispatcher import Dispatcher
+from hub.hours import Hours
 from model import AGENT_LANGUAGE, Agent, Author, Conversation, ConversationState, Decider, EventType, Message, Role
-from model.abuse import AbuseDetector, AbuseFinding
+from model.abuse import AbuseCategory, AbuseDetector, AbuseFinding
 from model.audit import AuditAction
 from model.catalog import Catalog
 from model.clock import utcnow
+from model.crisis import CrisisLine, Emergency, EmergencyDetector, EmergencyFinding, crisis_lines
 from model.errors import HubError, conflict, forbidden, invalid, not_found
 from router.lifecycle import Move, RefusedMove, moved
+from router.routing import queue_for
 from store import agents, audit, conversations, protection
 from store.db import Store
 from store.protection import ContactBlock, Incident
 
 URGENT_PRIORITY = 5
-"""A threat or talk of self-harm jumps the queue (priorities run from -10 to 10)."""
+"""A threat, talk of self-harm or an emergency jumps the queue (priorities run from -10 to 10)."""
 URGENT_KINDS = ("threat", "self_harm")
-"""The categories that alert every supervisor at once, in the order an alert names them."""
+"""The abuse categories that alert every supervisor at once, in the order an alert names them."""
+EMERGENCY = "emergency"
+"""The alert's kind for a fire, a medical emergency or a crime in progress."""
+CRISIS_LINE_REPEAT = timedelta(hours=1)
+"""A line already given on the conversation this recently is not given again."""
 ROUTER = Decider.ROUTER.value
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -55,6 +63,32 @@ def urgent_kind(finding: AbuseFinding | None) -> str | None:
         return None
     found = categories(finding)
     return next((kind for kind in URGENT_KINDS if kind in found), URGENT_KINDS[0])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a citizen's message was read for: abuse (model.abuse) and an emergency (model.crisis)."""
+
+    abuse: AbuseFinding | None = None
+    emergency: EmergencyFinding | None = None
+
+    @property
+    def lines(self) -> tuple[CrisisLine, ...]:
+        """The crisis lines the citizen must be given at once; empty for none."""
+        return crisis_lines(self.abuse.categories if self.abuse else (), self.emergency.kinds if self.emergency else ())
+
+    @property
+    def urgent(self) -> bool:
+        """A threat, self-harm or an emergency: a person must see it at once (each calls for a line)."""
+        return bool(self.lines)
+
+    @property
+    def alert_kind(self) -> str | None:
+        """threat, self_harm (talk of it or an attempt) or emergency; None when not urgent."""
+        kind = urgent_kind(self.abuse)
+        if kind is None and self.emergency is not None:
+            kind = AbuseCategory.SELF_HARM.value if Emergency.ATTEMPT in self.emergency.kinds else EMERGENCY
+        return kind
 
 
 @dataclass(frozen=True)
@@ -107,24 +141,30 @@ class Protection:
         dispatcher: Dispatcher,
         catalog: Catalog,
         detector: AbuseDetector,
+        emergencies: EmergencyDetector,
         settings: ProtectionSettings,
         targets: ReportTargets,
         timezone: ZoneInfo,
+        hours: Hours,
     ) -> None:
         self._store = store
         self._bus = bus
         self._dispatcher = dispatcher
         self._catalog = catalog
         self._detector = detector
+        self._emergencies = emergencies
         self._settings = settings
         self._targets = targets
         self._zone = timezone
+        self._hours = hours
 
     # -- on ingest, inside its transaction ------------------------------------------------
 
-    def detect(self, text: str, language: str | None) -> AbuseFinding | None:
-        """What the detector finds in a citizen's text; None for none (and for no text)."""
-        return self._detector.detect(text, language) if text.strip() else None
+    def detect(self, text: str, language: str | None) -> Reading:
+        """What the detectors find in a citizen's text (nothing for no text)."""
+        if not text.strip():
+            return Reading()
+        return Reading(self._detector.detect(text, language), self._emergencies.detect(text, language))
 
     @staticmethod
     def raise_priority(session: AsyncSession, conversation: Conversation, now: datetime) -> Conversation:
@@ -132,8 +172,36 @@ class Protection:
         if conversation.priority >= URGENT_PRIORITY:
             return conversation
         conversations.add_event(session, conversation.id, EventType.PRIORITY_SET, ROUTER, now,
-                                priority=URGENT_PRIORITY, reason="threat or self-harm detected")  # fmt: skip
+                                priority=URGENT_PRIORITY, reason="threat, self-harm or emergency detected")  # fmt: skip
         return replace(conversation, priority=URGENT_PRIORITY)
+
+    async def send_crisis_lines(
+        self, session: AsyncSession, conversation: Conversation, message: Message, reading: Reading, now: datetime
+    ) -> list[Message]:
+        """The crisis lines the message calls for, to the citizen at once in their language, before
+        anything else answers it, whatever the hour or a block; recorded as `crisis_line_sent`.
+        A line given on the conversation within the last hour is left out; empty when none is left."""
+        if not reading.lines:
+            return []
+        since = now - CRISIS_LINE_REPEAT
+        given = {
+            line
+            for event in await conversations.events(session, conversation.id)
+            if event.type == EventType.CRISIS_LINE_SENT.value and event.at >= since
+            for line in event.data.get("lines", ())
+        }
+        lines = [line.value for line in reading.lines if line.value not in given]
+        if not lines:
+            return []
+        language = conversation.language or AGENT_LANGUAGE
+        text = "\n".join(self._catalog.text(f"crisis.{line}", language) for line in lines)
+        korean = "\n".join(self._catalog.text(f"crisis.{line}", AGENT_LANGUAGE) for line in lines)
+        sent = await reply(session, conversation, Author.SYSTEM, text, now, message.id,
+                           translation=korean if language != AGENT_LANGUAGE else None)  # fmt: skip
+        emergencies = sorted(kind.value for kind in reading.emergency.kinds) if reading.emergency else []
+        conversations.add_event(session, conversation.id, EventType.CRISIS_LINE_SENT, ROUTER, now, lines=lines,
+                                message_id=message.id, reply_id=sent.id, emergencies=emergencies)  # fmt: skip
+        return [sent]
 
     @staticmethod
     def note(
@@ -144,11 +212,25 @@ class Protection:
         conversations.add_event(session, conversation.id, EventType.ABUSE_DETECTED, ROUTER, now,
                                 message_id=message.id, categories=list(categories(finding)))  # fmt: skip
 
-    @staticmethod
-    def alert(finding: AbuseFinding | None, conversation: Conversation, message: Message) -> list[AbuseAlert]:
-        """The bus event that alerts every supervisor's console, for an urgent finding."""
-        kind = urgent_kind(finding)
-        return [AbuseAlert(kind, conversation, message)] if kind else []
+    async def alerts(
+        self, session: AsyncSession, reading: Reading, conversation: Conversation, message: Message, now: datetime
+    ) -> list[AbuseAlert]:
+        """The bus event that alerts the supervisors' consoles at once, for an urgent finding.
+        While the conversation's queue is closed and another team serves it (the night team),
+        the alert is that team's supervisors' (supervisors with its queue as a skill) and the
+        admins'; when the team has no supervisor, and by day, every supervisor's."""
+        if (kind := reading.alert_kind) is None:
+            return []
+        queue = conversation.queue or queue_for(conversation)
+        serving = (await self._hours.statuses(session, [queue], now))[queue].served_by
+        team = frozenset(
+            agent.id
+            for agent in await agents.all_agents(session)
+            if agent.role is Role.SUPERVISOR and agent.active and serving != queue and serving in agent.skills
+        )
+        emergencies = tuple(sorted(kind.value for kind in reading.emergency.kinds)) if reading.emergency else ()
+        lines = tuple(line.value for line in reading.lines)
+        return [AbuseAlert(kind, conversation, message, lines, emergencies, supervisors=team or None)]
 
     @staticmethod
     async def block_of(session: AsyncSession, contact_id: str, now: datetime) -> ContactBlock | None:

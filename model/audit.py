@@ -23,6 +23,16 @@ class AuditAction(StrEnum):
     DATA_ERASED = "data_erased"
     RETENTION_RUN = "retention_run"
     API_KEY_MADE = "api_key_made"
+    HOURS_CHANGED = "hours_changed"
+    HOLIDAY_SET = "holiday_set"
+    HOLIDAY_REMOVED = "holiday_removed"
+    DEPARTMENT_CHANGED = "department_changed"
+    CANNED_REPLY_CHANGED = "canned_reply_changed"
+    AGENT_CHANGED = "agent_changed"
+    AGENT_DEACTIVATED = "agent_deactivated"
+    AGENT_REACTIVATED = "agent_reactivated"
+    PASSWORD_RESET = "password_reset"
+    API_KEY_ROTATED = "api_key_rotated"
 
 
 @dataclass(frozen=True)

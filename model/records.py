@@ -214,6 +214,8 @@ class Agent:
     capacity: dict[str, int]
     idle_since: datetime | None = None
     active_conversations: int = 0
+    active: bool = True
+    """False once an administrator deactivated the agent: no login, no offers."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -225,6 +227,7 @@ class Agent:
             "languages": list(self.languages),
             "capacity": dict(self.capacity),
             "active_conversations": self.active_conversations,
+            "active": self.active,
         }
 
 

@@ -173,6 +173,25 @@ class EventType(StrEnum):
     """The contact may not write until `data.until` (`data.block_id`)."""
     BLOCK_LIFTED = "block_lifted"
     """A supervisor lifted the contact's block on appeal (`data.block_id`)."""
+    CRISIS_LINE_SENT = "crisis_line_sent"
+    """The citizen was given crisis lines at once (`data.lines`, e.g. ["119"]) for their message
+    (`data.message_id`): self-harm, a threat or an emergency (model.crisis); `data.reply_id`."""
+    HANDED_OVER = "handed_over"
+    """Handed to a department or connected to its officer (`data.handover_id`, `data.kind`, `data.department`)."""
+    HANDOVER_SENT = "handover_sent"
+    """The handover reached its department (`data.handover_id`, `data.via`: email or webhook)."""
+    HANDOVER_FAILED = "handover_failed"
+    """Sending the handover was given up (`data.handover_id`, `data.error`)."""
+    HANDOVER_ANSWERED = "handover_answered"
+    """The department's answer, recorded by an agent (`data.handover_id`, `data.answer`)."""
+    CALLBACK_OFFERED = "callback_offered"
+    """The citizen's queue was closed: they were told when it opens and offered a callback (`data.queue`)."""
+    CALLBACK_SCHEDULED = "callback_scheduled"
+    """A callback task was made or set again (`data.callback`, `data.due_at`, `data.by`)."""
+    CALLBACK_DUE = "callback_due"
+    """The callback came due: the conversation went to its queue for an agent (`data.callback`)."""
+    CALLBACK_OUTCOME = "callback_outcome"
+    """An agent recorded how the callback went (`data.callback`, `data.outcome`, `data.attempts`)."""
 
 
 class Decider(StrEnum):
@@ -191,5 +210,7 @@ LANGUAGES: tuple[str, ...] = tuple(language.value for language in Language)
 CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
 DISPOSITIONS: tuple[str, ...] = tuple(disposition.value for disposition in Disposition)
 CONVERSATION_STATES: tuple[str, ...] = tuple(state.value for state in ConversationState)
-SPECIAL_QUEUES = ("foreign_language", "sign_language")
+SPECIAL_QUEUES = ("foreign_language", "sign_language", "night")
+"""Queues no category routes to: languages, sign-language video, and the night team (야간팀),
+which takes over the others' conversations outside their hours when an admin says so."""
 QUEUE_NAMES: tuple[str, ...] = CATEGORIES + SPECIAL_QUEUES

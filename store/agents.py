@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from model import Agent, AgentState
+from model import Agent, AgentState, Role
 from store.conversations import held_by_agent, new_id
 from store.mapping import agent_record
 from store.tables import AgentRow, AuthTokenRow
@@ -46,8 +46,8 @@ async def as_set(session: AsyncSession, username: str) -> Agent | None:
 
 
 async def password_hash(session: AsyncSession, username: str) -> tuple[str, str] | None:
-    """The agent's id and password hash, for logging in."""
-    row = await session.scalar(select(AgentRow).where(AgentRow.username == username))
+    """The agent's id and password hash, for logging in; None for a deactivated agent too."""
+    row = await session.scalar(select(AgentRow).where(AgentRow.username == username, AgentRow.active.is_(True)))
     return (row.id, row.password_hash) if row else None
 
 
@@ -65,8 +65,37 @@ async def all_agents(session: AsyncSession) -> list[Agent]:
 
 async def available(session: AsyncSession) -> list[Agent]:
     """Agents whose presence is available, whatever they hold (the router counts that)."""
-    rows = await session.scalars(select(AgentRow).where(AgentRow.state == AgentState.AVAILABLE.value))
+    rows = await session.scalars(
+        select(AgentRow).where(AgentRow.state == AgentState.AVAILABLE.value, AgentRow.active.is_(True))
+    )
     return [agent_record(row) for row in rows]
+
+
+async def update(session: AsyncSession, agent_id: str, **fields: object) -> Agent:
+    """Change the agent's profile fields (display name, role, skills, languages, capacity, password hash)."""
+    row = await session.get(AgentRow, agent_id)
+    assert row is not None
+    for name, value in fields.items():
+        setattr(row, name, value)
+    await session.flush()
+    return (await _with_load(session, [row]))[0]
+
+
+async def set_active(session: AsyncSession, agent_id: str, active: bool, now: datetime) -> Agent:
+    """Deactivate (set offline, no more offers) or reactivate (offline until they say otherwise) the agent."""
+    row = await session.get(AgentRow, agent_id)
+    assert row is not None
+    row.active = active
+    row.deactivated_at = None if active else now
+    row.state = AgentState.OFFLINE.value
+    await session.flush()
+    return (await _with_load(session, [row]))[0]
+
+
+async def active_admins(session: AsyncSession) -> list[str]:
+    """The usernames of the active administrators."""
+    query = select(AgentRow.username).where(AgentRow.role == Role.ADMIN.value, AgentRow.active.is_(True))
+    return list(await session.scalars(query.with_for_update()))
 
 
 async def count(session: AsyncSession) -> int:

@@ -12,17 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from model import Conversation, ConversationState, Event, EventType, Message
 from model.records import iso
 from store import conversations
-from store.tables import ChannelIdentityRow, ContactBlockRow, ContactRow, ConversationRow
+from store.tables import (
+    CallbackTaskRow,
+    ChannelIdentityRow,
+    ContactBlockRow,
+    ContactRow,
+    ConversationRow,
+    DepartmentRow,
+    HandoverRow,
+)
 
 
 @dataclass(frozen=True)
 class ContactData:
     """Everything held on a contact: the contact with its phone and channel identities, its
-    conversations with their messages and events, and its blocks."""
+    conversations with their messages and events, its blocks, and the callbacks and handovers
+    to departments made for it (their needs and answers speak of the citizen)."""
 
     contact: dict[str, Any]
     conversations: list[tuple[Conversation, list[Message], list[Event]]]
     blocks: list[dict[str, Any]]
+    callbacks: list[dict[str, Any]]
+    handovers: list[dict[str, Any]]
 
     def survey_answers(self) -> list[dict[str, Any]]:
         """The citizen's ratings and comments, from the conversations' events."""
@@ -72,7 +83,51 @@ async def contact_data(session: AsyncSession, contact_id: str) -> ContactData | 
     blocks = await session.scalars(
         select(ContactBlockRow).where(ContactBlockRow.contact_id == contact_id).order_by(ContactBlockRow.id)
     )
-    return ContactData(contact, held, [_block(block) for block in blocks])
+    ids = [conversation.id for conversation, _, _ in held]
+    callbacks = await session.scalars(
+        select(CallbackTaskRow).where(CallbackTaskRow.conversation_id.in_(ids)).order_by(CallbackTaskRow.created_at)
+    )
+    handovers = await session.execute(
+        select(HandoverRow, DepartmentRow.name)
+        .join(DepartmentRow, DepartmentRow.id == HandoverRow.department_id)
+        .where(HandoverRow.conversation_id.in_(ids))
+        .order_by(HandoverRow.created_at)
+    )
+    return ContactData(
+        contact,
+        held,
+        [_block(block) for block in blocks],
+        [_callback(task) for task in callbacks],
+        [_handover(handover, department) for handover, department in handovers],
+    )
+
+
+def _callback(row: CallbackTaskRow) -> dict[str, Any]:
+    return {
+        "conversation_id": row.conversation_id,
+        "channel": row.channel,
+        "need": row.need,
+        "due_at": iso(row.due_at),
+        "state": row.state,
+        "outcome": row.outcome,
+        "attempts": row.attempts,
+        "created_at": iso(row.created_at),
+    }
+
+
+def _handover(row: HandoverRow, department: str) -> dict[str, Any]:
+    return {
+        "conversation_id": row.conversation_id,
+        "department": department,
+        "kind": row.kind,
+        "officer_name": row.officer_name,
+        "need": row.need,
+        "delivery": row.delivery,
+        "sent_at": iso(row.sent_at),
+        "answer": row.answer,
+        "answered_at": iso(row.answered_at),
+        "created_at": iso(row.created_at),
+    }
 
 
 def _block(row: ContactBlockRow) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def agent_record(row: AgentRow, active_conversations: int = 0) -> Agent:
         capacity={key: int(value) for key, value in (row.capacity or {}).items()},
         idle_since=row.idle_since,
         active_conversations=active_conversations,
+        active=row.active,
     )
 
 

@@ -22,6 +22,8 @@ DEFAULT_QUEUES: dict[str, tuple[str, bool]] = {
     "foreign_language": ("외국어", True),
     # A deaf citizen on video needs an interpreter at once, never a text bot.
     "sign_language": ("수어", False),
+    # The night team: conversations reach it only when a closed queue hands over to it.
+    "night": ("야간", True),
 }
 
 

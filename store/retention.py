@@ -23,12 +23,14 @@ from sqlalchemy.orm import aliased
 from model import ConversationState, Direction, EventType, MessageStatus
 from model.masking import mask
 from store.tables import (
+    CallbackTaskRow,
     ChannelIdentityRow,
     ContactBlockRow,
     ContactRow,
     ConversationRow,
     ErasureRow,
     EventRow,
+    HandoverRow,
     MessageRow,
     QuestionRow,
     TranslationRow,
@@ -50,9 +52,10 @@ PERSONAL_EVENT_KEYS: dict[str, tuple[str, ...]] = {
     EventType.CONTACT_BLOCKED: ("reason",),
     EventType.BLOCK_LIFTED: ("reason",),
     EventType.ENDED_UNDER_PROTOCOL: ("reason",),
+    EventType.HANDOVER_ANSWERED: ("answer",),
 }
 """The free texts in events that may quote or name the citizen (the bot's summary, a filed
-report, a survey comment, an agent's reason); no figure reads them."""
+report, a survey comment, an agent's reason, a department's answer); no figure reads them."""
 
 _PENDING = (MessageStatus.QUEUED.value, MessageStatus.HELD.value)
 
@@ -251,6 +254,14 @@ async def anonymise_texts(
         .values(text=marker, answer=case((QuestionRow.answer.is_(None), None), else_=marker))
     )
     tally.questions = int(result.rowcount)
+    # A callback's or a handover's need quotes the citizen too (masked, but their words), and a
+    # department's answer speaks of them.
+    await session.execute(update(CallbackTaskRow).where(CallbackTaskRow.conversation_id.in_(ids)).values(need=marker))
+    await session.execute(
+        update(HandoverRow)
+        .where(HandoverRow.conversation_id.in_(ids))
+        .values(need=marker, answer=case((HandoverRow.answer.is_(None), None), else_=marker))
+    )
     await _mark(session, ids, now, texts=True)
     return Anonymised(tally, {row.contact_id for row in conversations}, digests)
 

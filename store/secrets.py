@@ -33,3 +33,18 @@ async def value_or_make(session: AsyncSession, name: str, make: Callable[[], str
         assert stored is not None
         return stored, False
     return made, True
+
+
+async def replace(session: AsyncSession, name: str, new_value: str, now: datetime) -> None:
+    """Store `new_value` as the secret called `name`, in place of any it had."""
+    row = await session.get(SecretRow, name, with_for_update=True)
+    if row is None:
+        session.add(SecretRow(name=name, value=new_value, created_at=now))
+    else:
+        row.value, row.created_at = new_value, now
+    await session.flush()
+
+
+async def made_at(session: AsyncSession, name: str) -> datetime | None:
+    """When the secret called `name` was made (or last replaced); None when none was."""
+    return await session.scalar(select(SecretRow.created_at).where(SecretRow.name == name))

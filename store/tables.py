@@ -150,6 +150,9 @@ class AgentRow(Base):
     capacity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     idle_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    """A deactivated agent cannot log in and is offered nothing; their history stays."""
+    deactivated_at: Mapped[datetime | None]
 
 
 class AuthTokenRow(Base):
@@ -377,3 +380,117 @@ class ErasureRow(Base):
     """When its messages' texts, the event texts and the sender were replaced."""
     attachments_at: Mapped[datetime | None]
     """When its messages' attachments were removed (with the texts, or alone, after their shorter period)."""
+
+
+class QueueHoursRow(Base):
+    """A queue's opening hours (model.hours); a queue without a row is open day and night."""
+
+    __tablename__ = "queue_hours"
+    queue: Mapped[str] = mapped_column(ForeignKey("queues.name"), primary_key=True)
+    weekly: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """`{"mon": [["09:00", "18:00"]], …}`."""
+    on_holidays: Mapped[list[str] | None] = mapped_column(JSON)
+    """The queue's own ranges on a holiday; null: the holiday's (closed or its special hours)."""
+    after_hours_queue: Mapped[str | None] = mapped_column(ForeignKey("queues.name"))
+    updated_at: Mapped[datetime]
+
+
+class HolidayRow(Base):
+    """A day of the centre's holiday calendar, seeded from the public holidays or added by an
+    admin; a removed one keeps its row (`removed_at`) so that seeding does not bring it back."""
+
+    __tablename__ = "holidays"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    hours: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Special hours that day as `[["10:00", "14:00"]]`; empty: closed."""
+    seeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime | None]
+
+
+class CallbackTaskRow(Base):
+    """A promise to get back to a citizen (재통화, model.callbacks): due, offered, taken, done."""
+
+    __tablename__ = "callback_tasks"
+    __table_args__ = (Index("ix_callback_tasks_state_due_at", "state", "due_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"))
+    queue: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    need: Mapped[str] = mapped_column(Text)
+    """What the citizen needs, personal numbers masked."""
+    due_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    offered_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
+class DepartmentRow(Base):
+    """A department or office the centre hands contacts over to (부서이관, 담당자 연결)."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(40))
+    personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether what is sent to it may carry personal data unmasked."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    directory_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """The phone directory's office it was seeded from: its names in the citizens' languages."""
+    created_at: Mapped[datetime]
+
+
+class HandoverRow(Base):
+    """A conversation handed to a department or connected to its officer, and its delivery."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_delivery_next_attempt_at", "delivery", "next_attempt_at"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    officer_name: Mapped[str | None] = mapped_column(String(100))
+    officer_phone: Mapped[str | None] = mapped_column(String(40))
+    officer_email: Mapped[str | None] = mapped_column(String(254))
+    need: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivery: Mapped[str] = mapped_column(String(20))
+    """pending (until sent, retried), sent, failed (for good)."""
+    via: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CannedReplyRow(Base):
+    """A canned reply (상용구, model.canned): centre-wide, a team's, or one agent's own."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("scope_key", "code", name="uq_canned_reply_scope_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(10))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    scope_key: Mapped[str] = mapped_column(String(64))
+    """`centre`, `team:<id>` or `agent:<id>`: codes are unique per key (a NULL would not be)."""
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """language → text; Korean always."""
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]

@@ -38,6 +38,7 @@ ARTICLE = {
     "variants": {"ko": {"title": "심야버스 노선", "body": "심야버스는 자정부터 운행합니다."}},
 }
 MONTH = "2026-11"
+CANNED = {"code": "메모", "title": "메모", "texts": {"ko": "확인 후 안내해 드리겠습니다."}}
 
 Body = dict[str, Any] | Callable[["World", dict[str, str]], Awaitable[dict[str, Any]]] | None
 
@@ -70,8 +71,20 @@ async def _erasure(world: World, params: dict[str, str]) -> dict[str, Any]:
     return {"reason": "시민이 2026-11-30 전화로 삭제를 요청함", "confirm": params["contact_id"]}
 
 
+async def _new_agent(world: World, params: dict[str, str]) -> dict[str, Any]:
+    return {"username": f"new{next(world.numbers)}", "role": "agent"}
+
+
 async def _import_file(world: World, params: dict[str, str]) -> dict[str, Any]:
     return {"_raw": world.export_line}
+
+
+async def _new_department(world: World, params: dict[str, str]) -> dict[str, Any]:
+    return {"name": f"부서{next(world.numbers)}", "phone": "02-2133-0000", "email": "dept@seoul.example"}
+
+
+async def _handover(world: World, params: dict[str, str]) -> dict[str, Any]:
+    return {"department": int((await world.scene("department"))["id"]), "need": "민원 이관 요청"}
 
 
 ANY_AGENT = (401, 200, 200, 200, 403, 200, 200)
@@ -245,6 +258,49 @@ TABLE: tuple[Row, ...] = (
     Row("GET", "/video/api/conversations/{conversation_id}/recordings", "held-call", SUPERVISORS),
     Row("GET", "/video/api/conversations/{conversation_id}/recordings/{name}", "held-call",
         (401, 403, 403, 403, 403, 404, 404)),
+    # -- queue hours and holidays: agents read, admins change ------------------------------------
+    Row("GET", "/api/v1/queues/{name}/hours", "queue", ANY_AGENT),
+    Row("PUT", "/api/v1/queues/{name}/hours", "queue", ADMINS,
+        {"weekly": {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+         "holidays": [["00:00", "24:00"]]}),
+    Row("GET", "/api/v1/holidays", "", ANY_AGENT),
+    Row("POST", "/api/v1/holidays", "", (401, 403, 403, 403, 403, 403, 201), {"date": "2031-01-02", "name": "휴무일"}),
+    Row("DELETE", "/api/v1/holidays/{date}", "holiday", (401, 403, 403, 403, 403, 403, 204)),
+    # -- callbacks (재통화) ------------------------------------------------------------------------
+    Row("GET", "/api/v1/callbacks", "", ANY_AGENT),
+    # A callback of the transport queue: the agent who resolved it, the queue's agents, supervisors.
+    Row("POST", "/api/v1/callbacks/{id}/outcome", "callback", (401, 200, 200, 403, 403, 200, 200),
+        {"outcome": "reached"}),
+    # -- departments (admins change them) and handovers to them -------------------------------
+    Row("GET", "/api/v1/departments", "", ANY_AGENT),
+    Row("POST", "/api/v1/departments", "", (401, 403, 403, 403, 403, 403, 201), _new_department),
+    Row("PATCH", "/api/v1/departments/{id}", "department", (401, 403, 403, 403, 403, 403, 200), {"active": False}),
+    Row("DELETE", "/api/v1/departments/{id}", "department", (401, 403, 403, 403, 403, 403, 204)),
+    Row("POST", f"{C}/handover", "held", (401, 201, 403, 403, 403, 201, 201), _handover),
+    # Only an assigned conversation is handed over.
+    Row("POST", f"{C}/handover", "waiting", (401, 409, 409, 403, 403, 409, 409), _handover),
+    Row("GET", f"{C}/handovers", "held", READ_HELD),
+    Row("GET", f"{C}/handovers", "waiting", READ_WAITING),
+    Row("GET", "/api/v1/handovers", "", ANY_AGENT),
+    # The handed-over conversation is resolved and stays its agent's.
+    Row("POST", "/api/v1/handovers/{id}/answer", "handover", READ_HELD, {"text": "담당 부서 회신: 처리 완료"}),
+    # Canned replies: whoever answers citizens uses them and keeps their own; the centre's are the admin's.
+    Row("GET", "/api/v1/canned-replies", "", ANY_AGENT),
+    Row("POST", "/api/v1/canned-replies", "", (401, 201, 201, 201, 403, 201, 201), CANNED),
+    Row("POST", "/api/v1/canned-replies", "", (401, 403, 403, 403, 403, 403, 201), {**CANNED, "scope": "centre"},
+        body_names_the_target=True),  # the scope asked for is in the body
+    Row("PATCH", "/api/v1/canned-replies/{id}", "canned-personal", (401, 200, 403, 403, 403, 403, 200), {"title": "메모"}),
+    Row("PATCH", "/api/v1/canned-replies/{id}", "canned-centre", ADMINS, {"title": "메모"}),
+    Row("DELETE", "/api/v1/canned-replies/{id}", "canned-personal", (401, 204, 403, 403, 403, 403, 204)),
+    Row("DELETE", "/api/v1/canned-replies/{id}", "canned-centre", (401, 403, 403, 403, 403, 403, 204)),
+    # -- administration of agents and channel keys ---------------------------------------------------
+    Row("POST", "/api/v1/agents", "", (401, 403, 403, 403, 403, 403, 201), _new_agent),
+    Row("PATCH", "/api/v1/agents/{username}", "new-agent", ADMINS, {"display_name": "새 이름"}),
+    Row("POST", "/api/v1/agents/{username}/deactivate", "new-agent", ADMINS),
+    Row("POST", "/api/v1/agents/{username}/reactivate", "new-agent", ADMINS),
+    Row("POST", "/api/v1/agents/{username}/password", "new-agent", ADMINS),
+    Row("GET", "/api/v1/channels/keys", "", ADMINS),
+    Row("POST", "/api/v1/channels/api/key/rotate", "", ADMINS),
 )
 # fmt: on
 
@@ -372,6 +428,38 @@ class World:
             made = {"id": await self.voc_job()}
         elif name == "voc-file":
             made = {"id": (await self.scene("voc-job"))["id"], "name": "voc.csv"}
+        elif name == "holiday":
+            day = f"2032-{next(self.numbers) % 12 + 1:02d}-15"
+            await self.call("admin", "POST", "/api/v1/holidays", {"date": day, "name": "휴무일"})
+            made = {"date": day}
+        elif name == "callback":
+            conversation = await self.conversation(held=True)
+            await self.call("holder", "POST", f"/api/v1/conversations/{conversation['id']}/resolve",
+                            {"disposition": "callback"}, expect=200)  # fmt: skip
+            tasks = await self.call("supervisor", "GET", "/api/v1/callbacks", expect=200)
+            made = {"id": next(t["id"] for t in tasks["callbacks"] if t["conversation_id"] == conversation["id"])}
+        elif name == "department":
+            department = await self.call("admin", "POST", "/api/v1/departments", await _new_department(self, {}),
+                                         expect=201)  # fmt: skip
+            made = {"id": str(department["id"])}
+        elif name == "handover":
+            held = await self.scene("held", fresh=True)
+            path = f"/api/v1/conversations/{held['id']}/handover"
+            made = {
+                "id": (await self.call("holder", "POST", path, await _handover(self, held), expect=201))["handover"][
+                    "id"
+                ]
+            }
+        elif name in ("canned-personal", "canned-centre"):
+            body = {**CANNED, "code": f"메모{next(self.numbers)}"}
+            if name == "canned-centre":
+                body["scope"] = "centre"
+            author = "holder" if name == "canned-personal" else "admin"
+            made = {"id": str((await self.call(author, "POST", "/api/v1/canned-replies", body, expect=201))["id"])}
+        elif name == "new-agent":
+            made = {"username": f"new{next(self.numbers)}"}
+            hub = self.client.app[HUB]
+            await add_agent(hub.store, hub.auth, NewAgent(username=made["username"], password=DEMO_PASSWORD))
         else:
             made = {
                 "": {},

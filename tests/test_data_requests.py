@@ -197,3 +197,34 @@ async def test_an_erasure_that_fails_midway_leaves_everything_as_it_was(
         assert contact is not None and contact.display_name == NAME and contact.phone == PHONE
         assert FIRST_TEXT in set(await session.scalars(select(MessageRow.text)))
         assert await audit.entries(session, action=AuditAction.DATA_ERASED) == []
+
+
+async def test_a_handover_to_a_department_is_exported_and_erased_with_the_contact(client: TestClient, hub: Hub) -> None:
+    kim, supervisor = await login(client, "kim"), await login(client, "jung", available=False)
+    conversation_id = (await citizen_says(client, PHONE, FIRST_TEXT))["conversation_id"]
+    assert (await client.post(f"/api/v1/conversations/{conversation_id}/claim", headers=kim)).status == 200
+    department = (await (await client.get("/api/v1/departments", headers=kim)).json())["departments"][0]
+    handover = await client.post(f"/api/v1/conversations/{conversation_id}/handover", headers=kim,
+                                 json={"department": department["id"], "need": f"{NAME}님 분실물 확인"})  # fmt: skip
+    assert handover.status == 201, await handover.text()
+    handover_id = (await handover.json())["handover"]["id"]
+    answered = await client.post(f"/api/v1/handovers/{handover_id}/answer", headers=kim,
+                                 json={"text": f"{NAME}님께 {SPOKEN_PHONE}로 연락함"})  # fmt: skip
+    assert answered.status in (200, 201), await answered.text()
+    contact_id = (await (await client.get(f"/api/v1/conversations/{conversation_id}", headers=supervisor)).json())[
+        "contact"
+    ]["id"]
+
+    data = json.loads(await (await client.get(f"/api/v1/contacts/{contact_id}/data", headers=supervisor)).read())
+    (held,) = data["handovers"]
+    assert (held["department"], held["need"], held["answer"]) == (
+        department["name"],
+        f"{NAME}님 분실물 확인",
+        f"{NAME}님께 {SPOKEN_PHONE}로 연락함",
+    )
+
+    erase = await client.post(f"/api/v1/contacts/{contact_id}/erase", headers=supervisor,
+                              json={"reason": "본인 요청", "confirm": contact_id})  # fmt: skip
+    assert erase.status == 200, await erase.text()
+    async with hub.store.read() as session:
+        assert await texts_holding(session, (NAME, SPOKEN_PHONE)) == []

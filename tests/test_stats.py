@@ -135,7 +135,16 @@ async def test_waiting_queue_figures(client: TestClient) -> None:
     queues = {q["name"]: q for q in (await (await client.get("/api/v1/queues", headers=supervisor)).json())["queues"]}
     assert queues["transport"]["waiting"] == 2 and queues["transport"]["longest_wait_seconds"] >= 0
     assert queues["water"]["waiting"] == 0
-    assert set(queues) == {"transport", "water", "city", "district", "other", "foreign_language", "sign_language"}
+    assert set(queues) == {
+        "transport",
+        "water",
+        "city",
+        "district",
+        "other",
+        "foreign_language",
+        "sign_language",
+        "night",
+    }
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -22,7 +22,7 @@ from tests.sockets import TIMEOUT, Frame, frames_for, receive_until
 
 CLOCK = re.compile(r"^\d\d:\d\d$")
 """An oldest wait as the wall shows it: minutes and seconds."""
-QUEUES = {"transport", "water", "city", "district", "other", "foreign_language", "sign_language"}
+QUEUES = {"transport", "water", "city", "district", "other", "foreign_language", "sign_language", "night"}
 
 
 async def frame_now(hub: Hub) -> dict[str, Any]:

@@ -64,6 +64,10 @@ class ApiInbound:
         if self._key is None and self._settings.made_key is not None:
             self._key = await self._settings.made_key()
 
+    def use_key(self, key: str) -> None:
+        """From now on calls must carry `key` (the hub rotated its own): the old one is refused."""
+        self._key = key
+
     async def close(self) -> None:
         """Nothing to close."""
 

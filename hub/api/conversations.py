@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -36,6 +37,11 @@ class TransferBody(BaseModel):
 
 class ResolveBody(BaseModel):
     disposition: str
+    callback_due: datetime | None = None
+    """With the disposition callback: when to call back (ISO 8601 with zone); by default the
+    queue's next opening when it is closed, else an hour later."""
+    callback_need: str | None = Field(default=None, max_length=500)
+    """With the disposition callback: what the citizen needs; by default their last message."""
 
 
 class CorrectionBody(BaseModel):
@@ -167,7 +173,9 @@ async def transfer(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     hub, agent, _ = await _readable(request)
     body = await read_body(request, ResolveBody)
-    return web.json_response((await hub.desk.resolve(agent, request.match_info["id"], body.disposition)).to_json())
+    record = await hub.desk.resolve(agent, request.match_info["id"], body.disposition, body.callback_due,
+                                    body.callback_need)  # fmt: skip
+    return web.json_response(record.to_json())
 
 
 @routes.post("/api/v1/conversations/{id}/flag")

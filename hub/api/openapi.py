@@ -8,6 +8,10 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from channels.api.inbound import InboundBody
+from hub.agent_admin import AgentCreation, AgentProfile
+from hub.api.agent_admin import PasswordBody
+from hub.api.callbacks import OutcomeBody
+from hub.api.canned import CannedChangeBody, NewCannedBody
 from hub.api.conversations import (
     CorrectionBody,
     FlagBody,
@@ -19,6 +23,8 @@ from hub.api.conversations import (
     TranslationBody,
 )
 from hub.api.data_requests import EraseBody
+from hub.api.handovers import AnswerBody, DepartmentBody, DepartmentChange, HandoverBody
+from hub.api.hours import HolidayBody, HoursBody
 from hub.api.knowledge import CommentBody, ContentBody
 from hub.api.protection import EndBody, LiftBody, WarnBody
 from hub.api.questions import DraftBody, FromMessageBody
@@ -150,6 +156,74 @@ ENDPOINTS: list[tuple[str, str, str, type[BaseModel] | None, bool]] = [
     ("get", "/api/v1/reports/voc/{id}", "A VOC report's progress and files (supervisor)", None, True),
     ("get", "/api/v1/audit", "The audit log, newest first (?target=&action=&since=&limit=, supervisor)", None, True),
     ("get", "/api/v1/translation/usage", "Machine translation per engine and day (?from=&to=, supervisor)", None, True),
+    ("get", "/api/v1/queues/{name}/hours", "A queue's hours, after-hours queue and whether it is open", None, True),
+    ("put", "/api/v1/queues/{name}/hours", "Set a queue's hours and after-hours queue (admin)", HoursBody, True),
+    ("get", "/api/v1/holidays", "The centre's holidays of a year (?year=)", None, True),
+    ("post", "/api/v1/holidays", "Add a holiday, or rename it or change its hours (admin)", HolidayBody, True),
+    ("delete", "/api/v1/holidays/{date}", "Remove a holiday (admin)", None, True),
+    (
+        "get",
+        "/api/v1/callbacks",
+        "Callback tasks and outcomes counted (?state=&queue=&month=YYYY-MM; supervisors all, agents their queues)",
+        None,
+        True,
+    ),
+    ("post", "/api/v1/callbacks/{id}/outcome", "Record how a callback went (no_answer retries)", OutcomeBody, True),
+    ("get", "/api/v1/departments", "Departments handovers go to (?active=1; agents)", None, True),
+    ("post", "/api/v1/departments", "Add a department (audited, admin)", DepartmentBody, True),
+    ("patch", "/api/v1/departments/{id}", "Change a department (audited, admin)", DepartmentChange, True),
+    ("delete", "/api/v1/departments/{id}", "Remove a department no handover names (audited, admin)", None, True),
+    (
+        "post",
+        "/api/v1/conversations/{id}/handover",
+        "Hand over to a department or connect to its officer; tells the citizen, resolves",
+        HandoverBody,
+        True,
+    ),
+    ("get", "/api/v1/conversations/{id}/handovers", "A conversation's handovers and their delivery", None, True),
+    ("get", "/api/v1/handovers", "Handovers (?state=&department=; a supervisor's all, an agent's own)", None, True),
+    ("post", "/api/v1/handovers/{id}/answer", "Record the department's answer", AnswerBody, True),
+    (
+        "get",
+        "/api/v1/canned-replies",
+        "Canned replies the agent may use (?q=code prefix or words; ?conversation=: rendered for it)",
+        None,
+        True,
+    ),
+    (
+        "post",
+        "/api/v1/canned-replies",
+        "Add a canned reply: personal, a team's (supervisor), the centre's (admin)",
+        NewCannedBody,
+        True,
+    ),
+    (
+        "patch",
+        "/api/v1/canned-replies/{id}",
+        "Change a canned reply (its owner, team supervisor, admin)",
+        CannedChangeBody,
+        True,
+    ),
+    ("delete", "/api/v1/canned-replies/{id}", "Remove a canned reply (its owner, team supervisor, admin)", None, True),
+    ("post", "/api/v1/agents", "Add an agent; the generated password is shown once (admin)", AgentCreation, True),
+    (
+        "patch",
+        "/api/v1/agents/{username}",
+        "Change an agent's name, role, skills, languages, capacity (admin)",
+        AgentProfile,
+        True,
+    ),  # fmt: skip
+    (
+        "post",
+        "/api/v1/agents/{username}/deactivate",
+        "No more logins or offers; held work requeued (admin)",
+        None,
+        True,
+    ),
+    ("post", "/api/v1/agents/{username}/reactivate", "Let a deactivated agent log in again (admin)", None, True),
+    ("post", "/api/v1/agents/{username}/password", "Reset a password; sessions end (admin)", PasswordBody, True),
+    ("get", "/api/v1/channels/keys", "Which channels hold a key and where from, never the key (admin)", None, True),
+    ("post", "/api/v1/channels/api/key/rotate", "A new API channel key, shown once (admin)", None, True),
 ]
 
 ERROR = {

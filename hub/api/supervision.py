@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -28,9 +30,16 @@ class QueueBody(BaseModel):
 async def list_queues(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     await hub.auth.agent(request)
+    now = utcnow()
     async with hub.store.read() as session:
-        found = await queues.queues_with_waiting(session, utcnow())
-    return web.json_response({"queues": [queue.to_json() for queue in found]})
+        found = await queues.queues_with_waiting(session, now)
+        hours = await hub.hours.statuses(session, [queue.name for queue in found], now)
+    return web.json_response({"queues": [_with_hours(queue.to_json(), hours[queue.name].to_json()) for queue in found]})
+
+
+def _with_hours(queue: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    """A queue with whether it is open now, when it opens or closes, and who serves it (hub.hours)."""
+    return {**queue, **{key: status[key] for key in ("open", "opens_at", "closes_at", "served_by")}}
 
 
 @routes.patch("/api/v1/queues/{name}")

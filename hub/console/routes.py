@@ -90,11 +90,13 @@ async def console_socket(request: web.Request) -> web.WebSocketResponse:
 
 
 def alert_frame(alert: AbuseAlert) -> dict[str, Any]:
-    """A threat or talk of self-harm, for every supervisor's and admin's console at once; the
-    text with its personal numbers masked."""
+    """A threat, talk of self-harm or an emergency, for every supervisor's and admin's console at
+    once, with the crisis lines the citizen was given; the text with its personal numbers masked."""
     return {
         "type": "alert",
         "kind": alert.kind,
+        "lines": list(alert.lines),
+        "emergencies": list(alert.emergencies),
         "conversation_id": alert.conversation.id,
         "message_id": alert.message.id,
         "text": mask(alert.message.text),
@@ -120,7 +122,7 @@ async def _push(hub: Hub, agent: Agent, socket: web.WebSocketResponse, events: S
             await socket.send_json(
                 {"type": "message", "conversation_id": event.conversation.id, "message": event.message.for_agent()}
             )
-        if isinstance(event, AbuseAlert) and agent.role.at_least(Role.SUPERVISOR):
+        if isinstance(event, AbuseAlert) and event.reaches(agent):
             await socket.send_json(alert_frame(event))
         if isinstance(event, (ConversationChanged, AgentChanged)):
             changed = True

@@ -254,6 +254,7 @@ async function boot() {
     api, h, toast, labels: LABELS, fmtDateTime, convPath, applyConversation, upsertMessage,
   });
   state.privacy = createPrivacyPanel({ api, h, toast });
+  createCannedReplies({ api, h, toast, conversation: () => state.conv, agent: () => state.agent });
   bindEvents();
   setInterval(tickDurations, 1000);
   try {

@@ -6,7 +6,8 @@
  *   the hub records who looked.
  * - In the conversation: the standard warning in one click ("경고 N/W"), and once the citizen has
  *   been warned enough, ending the conversation under the protocol with an optional block.
- * - Supervisors and admins: a banner for every threat or self-harm alert on the console socket,
+ * - Supervisors and admins: a banner for every threat, self-harm or emergency alert on the console
+ *   socket, naming the crisis lines the citizen was given (119, 112, 109),
  *   and the "악성민원" panel: the month's incidents against the ceiling, each with its steps, and
  *   the active blocks with a way to lift one.
  *
@@ -20,7 +21,8 @@
 
 const PROTECTION_TEXT = {
   category: { insult: "욕설·모욕", sexual: "성희롱", threat: "위협", self_harm: "자해 암시" },
-  alert: { threat: "위협 감지", self_harm: "자해 암시 감지" },
+  alert: { threat: "위협 감지", self_harm: "자해 암시 감지", emergency: "긴급 상황 신고" },
+  emergency: { fire: "화재", medical: "응급 환자", crime: "범죄", attempt: "자살 시도" },
   blockHours: { 0: "없음", 1: "1시간", 24: "24시간", 168: "7일" },
   // The hub explains in English; the people at the console read Korean first.
   error: {
@@ -252,9 +254,15 @@ function createProtection({ api, h, toast, labels, fmtDateTime, convPath, applyC
   function onAlert(frame) {
     const kind = PROTECTION_TEXT.alert[frame.kind] ? frame.kind : "threat";
     const id = typeof frame.conversation_id === "string" ? frame.conversation_id : "";
+    const lines = Array.isArray(frame.lines) ? frame.lines.map(String) : [];
+    const emergencies = (Array.isArray(frame.emergencies) ? frame.emergencies : [])
+      .map((code) => PROTECTION_TEXT.emergency[code] || String(code));
     const item = h("li", { className: `alert alert-${kind}`, "data-testid": "alert", "data-kind": kind,
       "data-conversation-id": id },
       h("strong", {}, PROTECTION_TEXT.alert[kind]),
+      emergencies.length ? h("span", { className: "tag" }, emergencies.join(", ")) : null,
+      lines.length ? h("span", { className: "tag alert-lines", "data-testid": "alert-lines" },
+        `안내한 번호 ${lines.join(" · ")}`) : null,
       h("time", { dateTime: frame.at }, fmtDateTime(frame.at)),
       h("q", { className: "alert-text" }, frame.text ?? ""),
       id ? h("a", { href: `#conversation=${encodeURIComponent(id)}`, "data-testid": "alert-open" }, "상담 열기") : null);
