@@ -307,10 +307,17 @@ async def rotate_api_key(hub: Hub, actor: str) -> str:
         raise conflict("DASAN_API_CHANNEL_KEY sets the API channel's key; change it there and restart.")
     inbound = hub.channels[Channel.API].inbound
     assert isinstance(inbound, ApiInbound)
+    key = await store_new_api_key(hub, actor)
+    inbound.use_key(key)
+    return key
+
+
+async def store_new_api_key(hub: Hub, actor: str) -> str:
+    """A new key for the API channel, stored and audited; a hub process reads it when it starts
+    (the one that rotates through the API also takes it at once)."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
     async with hub.store.write() as session:
         await secret_store.replace(session, API_KEY_SECRET, key, now)
         audit.record(session, actor, AuditAction.API_KEY_ROTATED, "channel:api", now)
-    inbound.use_key(key)
     return key

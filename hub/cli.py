@@ -22,6 +22,9 @@ from hub.api.audit import MAX_ENTRIES as MAX_AUDIT_ENTRIES
 from hub.api.audit import parse_action, parse_since
 from hub.api.teams import NameBody, record_change
 from hub.app import action_server, build_hub, create_app, open_hub
+from hub.canned_commands import COMMANDS as CANNED_COMMANDS
+from hub.canned_commands import add_commands as add_canned_commands
+from hub.canned_commands import run_command as canned_command
 from hub.config import Settings
 from hub.core import Hub
 from hub.data_requests import DataRequests
@@ -35,7 +38,7 @@ from hub.reports.voc import Month
 from hub.retention import Progress, Retention
 from hub.simulate import simulate
 from model import Role
-from model.errors import HubError, invalid
+from model.errors import HubError, conflict, invalid
 from model.masking import MaskingFilter
 from sign_video import settings as video_settings
 from sign_video.archive import Archive
@@ -90,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     agents.add_parser("password", help="reset the agent's password; prints a generated one once").add_argument(
         "username"
     )
+    keys = commands.add_parser("keys", help="the channels' keys").add_subparsers(dest="action", required=True)
+    keys.add_parser("rotate", help="a new key for the API channel, printed once (hubs take it when they start)")
 
     kb = commands.add_parser("kb", help="the knowledge base").add_subparsers(dest="action", required=True)
     kb_import = kb.add_parser("import", help="load articles from a JSON-lines or CSV file")
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_department_commands(commands)
     add_hours_commands(commands)
+    add_canned_commands(commands)
 
     simulate = commands.add_parser("simulate", help="fill the database with realistic, back-dated traffic")
     simulate.add_argument("--days", type=int, required=True, help="how many days before today to fill")
@@ -168,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         ("agents", "deactivate"): lambda hub: _deactivate(hub, args.username),
         ("agents", "reactivate"): lambda hub: _reactivate(hub, args.username),
         ("agents", "password"): lambda hub: _reset_password(hub, args.username),
+        ("keys", "rotate"): _rotate_api_key,
         ("kb", "import"): lambda hub: _import(hub, args.file),
         ("kb", "search"): lambda hub: _search(hub, args.query, args.lang, args.limit),
         ("report", "voc"): lambda hub: _voc_report(hub, args.month, args.out),
@@ -184,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("list", "add", "set", "remove")
         },  # fmt: skip
         **{command: lambda hub: hours_command(hub, args) for command in HOURS_COMMANDS},
+        **{command: lambda hub: canned_command(hub, args) for command in CANNED_COMMANDS},
     }[(args.command, getattr(args, "action", None))]
     try:
         asyncio.run(_with_hub(settings, action))
@@ -290,6 +298,13 @@ async def _reactivate(hub: Hub, username: str) -> None:
 async def _reset_password(hub: Hub, username: str) -> None:
     reset = await agent_admin.reset_password(hub, username, CLI_ACTOR)
     print(f"new password for {username} (shown once): {reset.generated}")
+
+
+async def _rotate_api_key(hub: Hub) -> None:
+    if os.environ.get("DASAN_API_CHANNEL_KEY"):
+        raise conflict("DASAN_API_CHANNEL_KEY sets the API channel's key; change it there and restart.")
+    key = await agent_admin.store_new_api_key(hub, CLI_ACTOR)
+    print(f"the API channel's new key (shown once; running hubs take it when they restart): {key}")
 
 
 async def _import(hub: Hub, path: Path) -> None:

@@ -37,6 +37,11 @@ async def usable(session: AsyncSession, agent_id: str, team_id: int | None) -> l
     return await _records(session, CannedReplyRow.scope_key.in_(keys))
 
 
+async def shared(session: AsyncSession) -> list[CannedReply]:
+    """The centre's and every team's replies, by code (agents' own are theirs alone)."""
+    return await _records(session, CannedReplyRow.owner_id.is_(None))
+
+
 async def reply(session: AsyncSession, reply_id: int) -> CannedReply:
     """One canned reply; 404 when there is none with that id."""
     found = await _records(session, CannedReplyRow.id == reply_id)

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 
+from hub.cli import main
 from hub.core import HUB
 from model import LANGUAGES
 from model.canned import (
@@ -262,3 +263,28 @@ async def test_the_hours_reply_says_the_queues_hours(sqlite_client: TestClient) 
     response = await client.put("/api/v1/queues/transport/hours", json={"weekly": weekly}, headers=admin)
     assert response.status == 200, await response.text()
     assert await hours_reply() == "교통 상담 시간은 월–금 09:00–18:00입니다."
+
+
+def test_the_command_line_manages_the_shared_replies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = ["--database", f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"]
+    assert main([*database, "teams", "add", "상담1팀"]) == 0
+    capsys.readouterr()
+    assert main([*database, "canned", "add", "주차", "--title", "주차 안내", "--team", "상담1팀",
+                 "--ko", "{citizen_name}, 공영주차장 안내입니다.", "--en", "{citizen_name}, about public parking."]) == 0  # fmt: skip
+    added = capsys.readouterr().out
+    assert added.startswith("added ") and "/주차" in added
+    reply_id = added.split()[1]
+    assert main([*database, "canned", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert f"{reply_id}  team:상담1팀  /주차  주차 안내  (en, ko)" in listed
+    assert "centre  /인사" in listed  # the seeded greeting
+    # The API's checks: a placeholder that does not exist, no Korean, a code taken.
+    assert main([*database, "canned", "add", "x", "--title", "x", "--ko", "{주소} 확인"]) == 2
+    assert "unknown placeholder {주소}" in capsys.readouterr().err
+    assert main([*database, "canned", "add", "x", "--title", "x", "--en", "hello"]) == 2
+    assert "Korean" in capsys.readouterr().err
+    assert main([*database, "canned", "add", "주차", "--title", "x", "--team", "상담1팀", "--ko", "다시"]) == 2
+    assert main([*database, "canned", "remove", reply_id]) == 0
+    assert main([*database, "audit", "--action", "canned_reply_changed"]) == 0
+    audited = capsys.readouterr().out
+    assert audited.count("cli") == 2 and "deleted" in audited and "created" in audited

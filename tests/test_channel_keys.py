@@ -4,13 +4,16 @@ the environment sets cannot be rotated."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from channels.registry import configured
+from hub.cli import main
 from tests.conftest import api_channel_headers, hub_app, hub_settings, login
 
 MESSAGE = "/api/v1/channels/api/messages"
@@ -64,3 +67,24 @@ async def test_a_key_set_in_the_environment_is_not_rotated(tmp_path: Path) -> No
         assert key not in json.dumps(listed)
         audit = await (await client.get("/api/v1/audit", params={"target": "channel:api"}, headers=admin)).json()
         assert audit["entries"] == []
+
+
+async def test_the_command_line_rotates_the_key_for_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    async with TestClient(TestServer(hub_app(hub_settings(url)))) as first:
+        old = api_channel_headers(first)["Authorization"].removeprefix("Bearer ")
+    monkeypatch.setenv("DASAN_API_CHANNEL_KEY", "set-by-the-operator-" + "k" * 20)
+    assert await asyncio.to_thread(main, ["--database", url, "keys", "rotate"]) == 2
+    assert "DASAN_API_CHANNEL_KEY" in capsys.readouterr().err
+    monkeypatch.delenv("DASAN_API_CHANNEL_KEY")
+    assert await asyncio.to_thread(main, ["--database", url, "keys", "rotate"]) == 0
+    new = capsys.readouterr().out.rsplit(" ", 1)[1].strip()
+    assert new != old and len(new) >= 32
+    async with TestClient(TestServer(hub_app(hub_settings(url)))) as restarted:
+        assert await _post(restarted, old) == 401
+        assert await _post(restarted, new) == 200
+        admin = await login(restarted, "admin", available=False)
+        audit = await (await restarted.get("/api/v1/audit", params={"target": "channel:api"}, headers=admin)).json()
+        assert ("cli", "api_key_rotated") in [(e["actor"], e["action"]) for e in audit["entries"]]

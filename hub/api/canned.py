@@ -142,10 +142,14 @@ def _actor(agent: Agent) -> str:
 
 
 def _audit(session: AsyncSession, agent: Agent, reply: CannedReply, change: str) -> None:
+    audit_change(session, _actor(agent), reply, change)
+
+
+def audit_change(session: AsyncSession, actor: str, reply: CannedReply, change: str) -> None:
     """A change of a shared reply in the audit log, in the change's own transaction; personal ones are the agent's own."""
     if reply.scope is CannedScope.PERSONAL:
         return
-    audit.record(session, _actor(agent), AuditAction.CANNED_REPLY_CHANGED, f"canned_reply:{reply.id}", utcnow(),
+    audit.record(session, actor, AuditAction.CANNED_REPLY_CHANGED, f"canned_reply:{reply.id}", utcnow(),
                  {"change": change, "scope": reply.scope.value, "team": reply.team, "code": reply.code})  # fmt: skip
 
 
