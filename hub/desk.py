@@ -49,10 +49,6 @@ Change = Callable[[AsyncSession, Conversation, datetime], Awaitable[tuple[Conver
 """One desk action inside its transaction: the conversation after it and the messages it added."""
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 class Desk:
     def __init__(
         self,
@@ -112,7 +108,7 @@ class Desk:
                 kind = conversation.channel.kind
                 if held.get(kind, 0) >= agent.capacity.get(kind, 0):
                     raise conflict("You are at full capacity; resolve a conversation first.")
-            conversations.add_event(session, conversation.id, EventType.ACCEPTED, _actor(agent), now,
+            conversations.add_event(session, conversation.id, EventType.ACCEPTED, agent.actor, now,
                                     agent=agent.username, pulled_from_queue=not offered)  # fmt: skip
             return claimed, [await self._joined(session, claimed, agent.display_name, now)]
 
@@ -132,7 +128,7 @@ class Desk:
                 session,
                 conversation.id,
                 EventType.DECLINED,
-                _actor(agent),
+                agent.actor,
                 now,
                 agent=agent.username,
                 agent_id=agent.id,
@@ -174,7 +170,7 @@ class Desk:
             self._require_holder(agent, conversation)
             if conversation.first_response_at is None:
                 conversation = replace(conversation, first_response_at=now)
-                conversations.add_event(session, conversation.id, EventType.FIRST_RESPONSE, _actor(agent), now)
+                conversations.add_event(session, conversation.id, EventType.FIRST_RESPONSE, agent.actor, now)
             translation = korean.strip() if korean is not None else None
             sent.append(await reply(session, conversation, Author.AGENT, text, now, agent_id=agent.id,
                                     translation=translation))  # fmt: skip
@@ -201,7 +197,7 @@ class Desk:
         ) -> tuple[Conversation, list[Message]]:
             if not holding(agent, conversation):
                 raise forbidden(NOT_HOLDING)
-            actor = _actor(agent)
+            actor = agent.actor
             if queue:
                 moved(conversation, Move.QUEUE, now)  # refuses a resolved conversation before anything is written
                 await agents.idle_from(session, conversation.assigned_agent_id, now)
@@ -270,12 +266,12 @@ class Desk:
         ) -> tuple[Conversation, list[Message]]:
             self._require_holder(agent, conversation)
             resolved = moved(conversation, Move.RESOLVE, now, disposition=disposition)
-            conversations.add_event(session, conversation.id, EventType.RESOLVED, _actor(agent), now,
+            conversations.add_event(session, conversation.id, EventType.RESOLVED, agent.actor, now,
                                     disposition=disposition)  # fmt: skip
             await agents.idle_from(session, conversation.assigned_agent_id, now)
             if due is not None:
                 await self._callbacks.schedule(session, resolved, resolved.queue or queue_for(resolved), due,
-                                               _actor(agent), now, need=callback_need, agent_id=agent.id)  # fmt: skip
+                                               agent.actor, now, need=callback_need, agent_id=agent.id)  # fmt: skip
             # The closing message asks the citizen to rate the conversation (hub.survey).
             return resolved, [await self._survey.close(session, resolved, now)]
 
@@ -295,7 +291,7 @@ class Desk:
         async def change(
             session: AsyncSession, conversation: Conversation, now: datetime
         ) -> tuple[Conversation, list[Message]]:
-            actor = _actor(agent)
+            actor = agent.actor
             if language is not None and language != conversation.language:
                 conversation = replace(conversation, language=language, language_source=Decider.AGENT)
                 conversations.add_event(session, conversation.id, EventType.LANGUAGE_SET, actor, now,
@@ -325,7 +321,7 @@ class Desk:
         async def change(
             session: AsyncSession, conversation: Conversation, now: datetime
         ) -> tuple[Conversation, list[Message]]:
-            conversations.add_event(session, conversation.id, EventType.FLAGGED, _actor(agent), now,
+            conversations.add_event(session, conversation.id, EventType.FLAGGED, agent.actor, now,
                                     reason=reason.strip()[:500], action=action.strip()[:200])  # fmt: skip
             return conversation, []
 

@@ -261,10 +261,6 @@ def _send_mail(smtp: SmtpSettings, message: EmailMessage) -> None:
 # -- the service ------------------------------------------------------------------------------
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 class Handovers:
     """Creating handovers and recording the departments' answers."""
 
@@ -310,7 +306,7 @@ class Handovers:
                 raise HubError(422, "unknown_department", f"There is no active department {request.department_id}.")
             now = utcnow()
             handover = await handover_store.add(session, conversation.id, agent.id, request, now)
-            actor = _actor(agent)
+            actor = agent.actor
             conversations.add_event(session, conversation.id, EventType.HANDED_OVER, actor, now,
                                     handover_id=handover.id, kind=request.kind.value, department=department.name,
                                     department_id=department.id, officer=request.officer_name)  # fmt: skip
@@ -340,7 +336,7 @@ class Handovers:
         sent as the agent's reply (their first response when they had not answered yet)."""
         if conversation.first_response_at is None:
             conversation = replace(conversation, first_response_at=now)
-            conversations.add_event(session, conversation.id, EventType.FIRST_RESPONSE, _actor(agent), now)
+            conversations.add_event(session, conversation.id, EventType.FIRST_RESPONSE, agent.actor, now)
         language = conversation.language or AGENT_LANGUAGE
         key = (
             "handover.officer"
@@ -379,8 +375,8 @@ class Handovers:
             if found.answered_at is not None:
                 raise conflict(f"The department's answer was recorded already, by {found.answered_by}.")
             now = utcnow()
-            answered = await handover_store.record_answer(session, handover_id, text, _actor(agent), now)
-            conversations.add_event(session, found.conversation_id, EventType.HANDOVER_ANSWERED, _actor(agent), now,
+            answered = await handover_store.record_answer(session, handover_id, text, agent.actor, now)
+            conversations.add_event(session, found.conversation_id, EventType.HANDOVER_ANSWERED, agent.actor, now,
                                     handover_id=handover_id, department=found.department, answer=text)  # fmt: skip
         return answered
 

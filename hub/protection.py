@@ -48,10 +48,6 @@ ROUTER = Decider.ROUTER.value
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 def categories(finding: AbuseFinding | None) -> tuple[str, ...]:
     """A finding's categories as the API names them, sorted; empty for no finding."""
     return tuple(sorted(category.value for category in finding.categories)) if finding else ()
@@ -265,7 +261,7 @@ class Protection:
             text = self._catalog.text("protection.warning", language)
             korean = self._catalog.text("protection.warning", AGENT_LANGUAGE) if language != AGENT_LANGUAGE else None
             message = await reply(session, conversation, Author.AGENT, text, now, agent_id=agent.id, translation=korean)
-            conversations.add_event(session, conversation.id, EventType.WARNED, _actor(agent), now, count=count,
+            conversations.add_event(session, conversation.id, EventType.WARNED, agent.actor, now, count=count,
                                     message_id=message.id)  # fmt: skip
             record = await publish_messages(session, conversation.id, [message], changes)
         changes.publish_to(self._bus)
@@ -291,7 +287,7 @@ class Protection:
             if warnings < needed:
                 raise HubError(409, "not_warned_enough",
                                f"The citizen has had {warnings} of the {needed} warnings the protocol asks for first.")  # fmt: skip
-            actor = _actor(agent)
+            actor = agent.actor
             ended = moved(conversation, Move.RESOLVE, now, disposition=None)
             conversations.add_event(session, conversation.id, EventType.ENDED_UNDER_PROTOCOL, actor, now,
                                     warnings=warnings, block_hours=block_hours, note=note)  # fmt: skip
@@ -327,7 +323,7 @@ class Protection:
         """Lift a block on the citizen's appeal: audited, and an event on the conversation it
         came from. A block already lifted or run out is a 409."""
         now = utcnow()
-        actor = _actor(supervisor)
+        actor = supervisor.actor
         async with self._store.write() as session:
             block = await protection.lift(session, block_id, actor, now)
             if block is None:

@@ -215,6 +215,12 @@ class Agent:
     idle_since: datetime | None = None
     active_conversations: int = 0
     active: bool = True
+
+    @property
+    def actor(self) -> str:
+        """Who the agent is in events and the audit log: `agent:<username>`."""
+        return f"agent:{self.username}"
+
     """False once an administrator deactivated the agent: no login, no offers."""
 
     def to_json(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub import agent_admin
 from hub.api.errors import read_body
 from hub.core import HUB
-from model import Agent, Role
+from model import Role
 
 routes = web.RouteTableDef()
 
@@ -21,17 +21,13 @@ class PasswordBody(BaseModel):
     password: str | None = Field(default=None, max_length=256)
 
 
-def _actor(admin: Agent) -> str:
-    return f"agent:{admin.username}"
-
-
 @routes.post("/api/v1/agents")
 async def create_agent(request: web.Request) -> web.Response:
     """201 with the agent, and the generated password (shown this once) when none was given."""
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
     body = await read_body(request, agent_admin.AgentCreation)
-    agent, generated = await agent_admin.create_agent(hub, body, _actor(admin))
+    agent, generated = await agent_admin.create_agent(hub, body, admin.actor)
     return web.json_response({"agent": agent.to_json(), "password": generated}, status=201)
 
 
@@ -40,7 +36,7 @@ async def update_agent(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
     body = await read_body(request, agent_admin.AgentProfile)
-    agent = await agent_admin.update_agent(hub, request.match_info["username"], body, _actor(admin))
+    agent = await agent_admin.update_agent(hub, request.match_info["username"], body, admin.actor)
     return web.json_response(agent.to_json())
 
 
@@ -48,7 +44,7 @@ async def update_agent(request: web.Request) -> web.Response:
 async def deactivate_agent(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
-    agent = await agent_admin.deactivate_agent(hub, request.match_info["username"], _actor(admin))
+    agent = await agent_admin.deactivate_agent(hub, request.match_info["username"], admin.actor)
     return web.json_response(agent.to_json())
 
 
@@ -56,7 +52,7 @@ async def deactivate_agent(request: web.Request) -> web.Response:
 async def reactivate_agent(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
-    agent = await agent_admin.reactivate_agent(hub, request.match_info["username"], _actor(admin))
+    agent = await agent_admin.reactivate_agent(hub, request.match_info["username"], admin.actor)
     return web.json_response(agent.to_json())
 
 
@@ -66,7 +62,7 @@ async def reset_password(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
     body = await read_body(request, PasswordBody) if request.body_exists else PasswordBody()
-    reset = await agent_admin.reset_password(hub, request.match_info["username"], _actor(admin), body.password)
+    reset = await agent_admin.reset_password(hub, request.match_info["username"], admin.actor, body.password)
     return web.json_response({"password": reset.generated, "sessions_revoked": reset.sessions})
 
 
@@ -83,4 +79,4 @@ async def rotate_api_key(request: web.Request) -> web.Response:
     """A new API channel key, shown this once; the old one stops working at once."""
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
-    return web.json_response({"key": await agent_admin.rotate_api_key(hub, _actor(admin))})
+    return web.json_response({"key": await agent_admin.rotate_api_key(hub, admin.actor)})

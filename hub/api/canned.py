@@ -137,12 +137,8 @@ def _reply_id(request: web.Request) -> int:
     return int(text)
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 def _audit(session: AsyncSession, agent: Agent, reply: CannedReply, change: str) -> None:
-    audit_change(session, _actor(agent), reply, change)
+    audit_change(session, agent.actor, reply, change)
 
 
 def audit_change(session: AsyncSession, actor: str, reply: CannedReply, change: str) -> None:
@@ -212,7 +208,7 @@ async def create_reply(request: web.Request) -> web.Response:
         else:
             owner_id = agent.id
         made = await canned.create(session, code=body.code, title=body.title, scope=body.scope, texts=body.texts,
-                                   team_id=team_id, owner_id=owner_id, actor=_actor(agent), now=utcnow())  # fmt: skip
+                                   team_id=team_id, owner_id=owner_id, actor=agent.actor, now=utcnow())  # fmt: skip
         _audit(session, agent, made, "created")
     return web.json_response(made.to_json() | {"editable": True}, status=201)
 
@@ -236,7 +232,7 @@ async def change_reply(request: web.Request) -> web.Response:
         refuse_placeholders(body.texts)
     async with hub.store.write() as session:
         changed = await canned.update(session, reply_id, code=body.code, title=body.title, texts=body.texts,
-                                      actor=_actor(agent), now=utcnow())  # fmt: skip
+                                      actor=agent.actor, now=utcnow())  # fmt: skip
         _audit(session, agent, changed, "changed")
     return web.json_response(changed.to_json() | {"editable": True})
 

@@ -13,7 +13,7 @@ from hub.api.errors import read_body
 from hub.core import HUB
 from hub.departments import DepartmentBody, DepartmentChange, Email, Phone
 from hub.handovers import HANDOVERS
-from model import Agent, Role
+from model import Role
 from model.errors import forbidden, invalid, not_found
 from model.handovers import Delivery, HandoverKind, HandoverRequest
 from store import departments as department_store
@@ -46,10 +46,6 @@ def _department_id(request: web.Request) -> int:
     return int(text)
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 @routes.get("/api/v1/departments")
 async def list_departments(request: web.Request) -> web.Response:
     """The departments by name (`?active=1`: only those a handover may go to)."""
@@ -66,7 +62,7 @@ async def add_department(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
     body = await read_body(request, DepartmentBody)
-    department = await departments.add_department(hub.store, _actor(admin), body)
+    department = await departments.add_department(hub.store, admin.actor, body)
     return web.json_response(department.to_json(with_secret=True), status=201)
 
 
@@ -76,7 +72,7 @@ async def change_department(request: web.Request) -> web.Response:
     admin = await hub.auth.agent(request, Role.ADMIN)
     department_id = _department_id(request)
     body = await read_body(request, DepartmentChange)
-    department = await departments.change_department(hub.store, _actor(admin), department_id, body)
+    department = await departments.change_department(hub.store, admin.actor, department_id, body)
     return web.json_response(department.to_json(with_secret=True))
 
 
@@ -84,7 +80,7 @@ async def change_department(request: web.Request) -> web.Response:
 async def remove_department(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     admin = await hub.auth.agent(request, Role.ADMIN)
-    await departments.remove_department(hub.store, _actor(admin), _department_id(request))
+    await departments.remove_department(hub.store, admin.actor, _department_id(request))
     return web.Response(status=204)
 
 

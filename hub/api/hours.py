@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.errors import read_body
 from hub.core import HUB
-from model import Agent, Role
+from model import Role
 from model.clock import utcnow
 from model.errors import HubError, invalid
 from model.hours import Holiday, HoursError, QueueHours, parse_ranges
@@ -39,10 +39,6 @@ class HolidayBody(BaseModel):
     """Special hours that day; empty: the queues that follow the calendar are closed."""
 
 
-def _actor(agent: Agent) -> str:
-    return f"agent:{agent.username}"
-
-
 def _hours_error(error: HoursError) -> HubError:
     return invalid(str(error), "invalid_hours")
 
@@ -69,7 +65,7 @@ async def put_hours(request: web.Request) -> web.Response:
         hours = QueueHours.parse(body.weekly, body.holidays, body.after_hours_queue)
     except HoursError as error:
         raise _hours_error(error) from None
-    await hub.hours.set_queue_hours(_actor(admin), request.match_info["name"], hours)
+    await hub.hours.set_queue_hours(admin.actor, request.match_info["name"], hours)
     return web.json_response(await _hours_json(request, request.match_info["name"]))
 
 
@@ -96,7 +92,7 @@ async def set_holiday(request: web.Request) -> web.Response:
     except HoursError as error:
         raise _hours_error(error) from None
     holiday = Holiday(body.date, body.name, ranges)
-    added = await hub.hours.set_holiday(_actor(admin), holiday)
+    added = await hub.hours.set_holiday(admin.actor, holiday)
     return web.json_response(holiday.to_json(), status=201 if added else 200)
 
 
@@ -110,5 +106,5 @@ async def remove_holiday(request: web.Request) -> web.Response:
         day = date.fromisoformat(raw)
     except ValueError:
         raise invalid(f"{raw!r} is not a date like 2026-12-31.", "invalid_date") from None
-    await hub.hours.remove_holiday(_actor(admin), day)
+    await hub.hours.remove_holiday(admin.actor, day)
     return web.Response(status=204)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.api.errors import read_body
 from hub.core import HUB
-from model import Agent, Role
+from model import Role
 from model.audit import AuditAction
 from model.clock import utcnow
 from model.errors import not_found
@@ -50,10 +50,6 @@ def record_change(session: AsyncSession, actor: str, target: str, change: str, *
     audit.record(session, actor, AuditAction.TEAM_CHANGED, target, utcnow(), {"change": change, **detail})
 
 
-def _actor(admin: Agent) -> str:
-    return f"agent:{admin.username}"
-
-
 @routes.get("/api/v1/teams")
 async def list_teams(request: web.Request) -> web.Response:
     hub = request.app[HUB]
@@ -70,7 +66,7 @@ async def create_team(request: web.Request) -> web.Response:
     body = await read_body(request, NameBody)
     async with hub.store.write() as session:
         team = await teams.create_team(session, body.name)
-        record_change(session, _actor(admin), f"team:{team.id}", "created", name=team.name)
+        record_change(session, admin.actor, f"team:{team.id}", "created", name=team.name)
     return web.json_response(team.to_json(), status=201)
 
 
@@ -83,7 +79,7 @@ async def rename_team(request: web.Request) -> web.Response:
     async with hub.store.write() as session:
         before = await teams.team(session, team_id)
         team = await teams.rename_team(session, team_id, body.name)
-        record_change(session, _actor(admin), f"team:{team.id}", "renamed", old=before.name, name=team.name)
+        record_change(session, admin.actor, f"team:{team.id}", "renamed", old=before.name, name=team.name)
     return web.json_response(team.to_json())
 
 
@@ -95,7 +91,7 @@ async def delete_team(request: web.Request) -> web.Response:
     async with hub.store.write() as session:
         gone = await teams.team(session, team_id)
         await teams.delete_team(session, team_id)
-        record_change(session, _actor(admin), f"team:{team_id}", "deleted", name=gone.name)
+        record_change(session, admin.actor, f"team:{team_id}", "deleted", name=gone.name)
     return web.Response(status=204)
 
 
@@ -107,7 +103,7 @@ async def create_part(request: web.Request) -> web.Response:
     body = await read_body(request, NameBody)
     async with hub.store.write() as session:
         part = await teams.create_part(session, team_id, body.name)
-        record_change(session, _actor(admin), f"part:{part.id}", "created", team=team_id, name=part.name)
+        record_change(session, admin.actor, f"part:{part.id}", "created", team=team_id, name=part.name)
     return web.json_response(part.to_json(), status=201)
 
 
@@ -119,7 +115,7 @@ async def rename_part(request: web.Request) -> web.Response:
     body = await read_body(request, NameBody)
     async with hub.store.write() as session:
         part = await teams.rename_part(session, part_id, body.name)
-        record_change(session, _actor(admin), f"part:{part.id}", "renamed", name=part.name)
+        record_change(session, admin.actor, f"part:{part.id}", "renamed", name=part.name)
     return web.json_response(part.to_json())
 
 
@@ -130,7 +126,7 @@ async def delete_part(request: web.Request) -> web.Response:
     part_id = _id(request, "part")
     async with hub.store.write() as session:
         await teams.delete_part(session, part_id)
-        record_change(session, _actor(admin), f"part:{part_id}", "deleted")
+        record_change(session, admin.actor, f"part:{part_id}", "deleted")
     return web.Response(status=204)
 
 
@@ -142,6 +138,6 @@ async def set_agent_part(request: web.Request) -> web.Response:
     body = await read_body(request, AgentPartBody)
     async with hub.store.write() as session:
         member = await teams.set_part(session, request.match_info["username"], body.part)
-        record_change(session, _actor(admin), f"agent:{member.username}", "part_set", part=body.part,
+        record_change(session, admin.actor, f"agent:{member.username}", "part_set", part=body.part,
                       team_name=member.team, part_name=member.part)  # fmt: skip
     return web.json_response(member.to_json())
