@@ -270,6 +270,9 @@ async def test_departments_seeded_changed_by_admins_only_and_audited(sqlite_url:
         await call(client, lee, "POST", f"/api/v1/conversations/{conversation_id}/handover", 403, handover)
         await call(client, kim, "POST", f"/api/v1/conversations/{conversation_id}/handover", 400,
                    {**handover, "kind": "officer"})  # fmt: skip
+        blank = await call(client, kim, "POST", f"/api/v1/conversations/{conversation_id}/handover", 400,
+                           {**handover, "need": "   "})  # fmt: skip
+        assert "need" in blank["error"]["message"]
         await call(client, admin, "PATCH", f"/api/v1/departments/{housing['id'] + 1000}", 404, {"active": False})
         made = await call(client, kim, "POST", f"/api/v1/conversations/{conversation_id}/handover", 201, handover)
         await call(client, kim, "POST", f"/api/v1/conversations/{conversation_id}/handover", 409, handover)

@@ -24,11 +24,15 @@ routes = web.RouteTableDef()
 STATES = (*(state.value for state in Delivery), "answered", "unanswered")
 
 
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+"""Words a person wrote: blank is no text (400), not an empty record."""
+
+
 class HandoverBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     department: int = Field(ge=1, lt=2**31, description="The department's id")
     kind: Literal["department", "officer"] = "department"
-    need: str = Field(min_length=1, max_length=4000, description="What the citizen needs, for the department")
+    need: Text = Field(description="What the citizen needs, for the department")
     officer_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     officer_phone: Phone | None = None
     officer_email: Email | None = None
@@ -36,7 +40,7 @@ class HandoverBody(BaseModel):
 
 class AnswerBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text
 
 
 def _department_id(request: web.Request) -> int:
@@ -95,7 +99,7 @@ async def hand_over(request: web.Request) -> web.Response:
     kind = HandoverKind(body.kind)
     if kind is HandoverKind.OFFICER and not body.officer_name:
         raise invalid("Name the officer the citizen is connected to (officer_name).", "missing_officer")
-    wanted = HandoverRequest(body.department, kind, body.need.strip(), body.officer_name, body.officer_phone,
+    wanted = HandoverRequest(body.department, kind, body.need, body.officer_name, body.officer_phone,
                              body.officer_email)  # fmt: skip
     conversation, handover = await request.app[HANDOVERS].create(agent, request.match_info["id"], wanted)
     return web.json_response({"handover": handover.to_json(), "conversation": conversation.to_json()}, status=201)
@@ -139,5 +143,5 @@ async def record_answer(request: web.Request) -> web.Response:
     agent = await hub.auth.agent(request)
     await request.app[HANDOVERS].readable(agent, request.match_info["id"])
     body = await read_body(request, AnswerBody)
-    handover = await request.app[HANDOVERS].answer(agent, request.match_info["id"], body.text.strip())
+    handover = await request.app[HANDOVERS].answer(agent, request.match_info["id"], body.text)
     return web.json_response(handover.to_json())
