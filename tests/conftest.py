@@ -162,6 +162,14 @@ async def client(settings: Settings) -> AsyncIterator[TestClient]:
 
 
 @pytest.fixture
+async def sqlite_client(tmp_path: Path, templates: Templates) -> AsyncIterator[TestClient]:
+    """A hub on SQLite alone: for what does not depend on the database engine."""
+    url = await templates.sqlite_copy(tmp_path / "hub.db")
+    async with TestClient(TestServer(hub_app(hub_settings(url)))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def hub(client: TestClient) -> Hub:
     return client.app[HUB]
 

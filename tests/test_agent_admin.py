@@ -5,28 +5,20 @@ back to its queue, the last administrator stays, and bad input says which field 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub import agent_admin
 from hub.cli import main
 from hub.core import HUB
 from model import Role
 from model.errors import HubError
-from tests.conftest import DEMO_PASSWORD, citizen_says, hub_app, hub_settings, login, wait_for
+from tests.conftest import DEMO_PASSWORD, citizen_says, login, wait_for
 
 TRANSPORT = "버스 노선 문의 상담사 연결해 주세요"
-
-
-@pytest.fixture
-async def sqlite_client(tmp_path: Path) -> AsyncIterator[TestClient]:
-    """A hub on SQLite alone, for what does not depend on the database engine."""
-    async with TestClient(TestServer(hub_app(hub_settings(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")))) as client:
-        yield client
 
 
 async def _audit(client: TestClient, admin: dict[str, str], target: str) -> list[dict[str, Any]]:

@@ -3,14 +3,12 @@ its outcomes recorded and counted; the after-hours answer that offers one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.core import HUB
 from model.callbacks import (
@@ -22,7 +20,7 @@ from model.callbacks import (
     outcome_recorded,
 )
 from store.retention import ERASED_TEXT, anonymise_texts
-from tests.conftest import citizen_says, hub_app, hub_settings, login, wait_for
+from tests.conftest import citizen_says, login, wait_for
 
 SEOUL = ZoneInfo("Asia/Seoul")
 TRANSPORT = "버스 노선 문의 상담사 연결해 주세요"
@@ -188,12 +186,6 @@ async def test_the_default_due_time_and_refusals(client: TestClient) -> None:
 
 
 # -- after hours -----------------------------------------------------------------------
-
-
-@pytest.fixture
-async def sqlite_client(tmp_path: Path) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(hub_app(hub_settings(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")))) as client:
-        yield client
 
 
 async def _close(client: TestClient, queue: str) -> None:

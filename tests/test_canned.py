@@ -4,12 +4,11 @@ of shared replies."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
 from hub.cli import main
@@ -28,7 +27,7 @@ from model.canned import (
 from model.catalog import Catalog
 from model.hours import TimeRange
 from store.tables import ContactRow
-from tests.conftest import citizen_says, hub_app, hub_settings, login
+from tests.conftest import citizen_says, login
 
 PATH = "/api/v1/canned-replies"
 GREETING = {
@@ -126,13 +125,6 @@ def test_unknown_placeholders_and_made_up_names_are_recognised() -> None:
 
 
 # -- through the API --------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def sqlite_client(tmp_path: Path) -> AsyncIterator[TestClient]:
-    """For what does not depend on the database engine."""
-    async with TestClient(TestServer(hub_app(hub_settings(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")))) as client:
-        yield client
 
 
 async def _post(client: TestClient, headers: dict[str, str], body: dict[str, Any], status: int = 201) -> Any:

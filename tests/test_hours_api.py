@@ -4,20 +4,17 @@ change is audited, and a conversation for a closed queue goes to its night queue
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import open_hub
 from hub.core import HUB
 from hub.hours import korean_public_holidays
 from model.clock import utcnow
 from model.hours import WEEKDAYS
-from tests.conftest import citizen_says, hub_app, hub_settings, login, wait_for
+from tests.conftest import citizen_says, login, wait_for
 
 TRANSPORT = "버스 노선 문의 상담사 연결해 주세요"
 OFFICE = [["09:00", "18:00"]]
@@ -97,12 +94,6 @@ async def test_a_closed_queue_shows_when_it_opens_and_holidays_move_it(client: T
         ("holiday_set", target, "agent:admin"),
         ("holiday_removed", target, "agent:admin"),
     ]
-
-
-@pytest.fixture
-async def sqlite_client(tmp_path: Path) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(hub_app(hub_settings(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")))) as client:
-        yield client
 
 
 async def test_bad_hours_are_refused_naming_what_is_wrong(sqlite_client: TestClient) -> None:
